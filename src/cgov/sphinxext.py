@@ -1,4 +1,4 @@
-"""Sphinx extension of the book: serve MathJax from the site's own folder.
+"""Sphinx extension of the book: keep every page inside the site's own folder.
 
 The default Jupyter Book page loads MathJax from a public CDN, so formulas show as raw LaTeX
 offline or where the CDN is blocked. This copies the few MathJax 3 files a page needs (``mathjax_path`` in ``_config.yml``) from the
@@ -35,6 +35,18 @@ def _copy_mathjax(app, exception) -> None:
             shutil.copy2(src, dst)
 
 
+def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
+    """Remove sphinx-thebe's assets: the book has no live kernels, and its inline script
+    names an external URL (and raises a console error in the browser)."""
+    def mentions_thebe(asset) -> bool:
+        body = getattr(asset, "attributes", {}).get("body", "")
+        return "thebe" in str(asset.filename or "") or "thebe" in body
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [a for a in context[key] if not mentions_thebe(a)]
+
+
 def setup(app):
+    app.connect("html-page-context", _drop_thebe)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
