@@ -1,6 +1,7 @@
 """Load the book's tables by name, with their checksum and schema verified.
 
-Every table is described in ``data/datapackage.json`` (Frictionless Data Package): its path,
+Every table is described in a Frictionless Data Package — ``data/datapackage.json`` for real data,
+``data/sim/datapackage.json`` for the simulated teaching data — with its path,
 sha256, and a Table Schema whose field types and constraints are enforced here. A missing,
 truncated or altered file, a value of the wrong type or an impossible value raises one
 :class:`~cgov.errors.DataError` naming the file, row and column; nothing is returned half-loaded.
@@ -17,11 +18,9 @@ import pandas as pd
 from cgov import paths
 from cgov.errors import DataError
 
-DATAPACKAGE = paths.DATA / "datapackage.json"
+#: Data package descriptors: the real data, and the simulated teaching data kept apart.
+DATAPACKAGES = (paths.DATA / "datapackage.json", paths.SIM / "datapackage.json")
 
-# Frictionless field type -> pandas dtype after conversion.
-_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean",
-           "date": "datetime64[ns]", "year": "Int64"}
 _TRUE, _FALSE = {"true", "True", "TRUE", "1"}, {"false", "False", "FALSE", "0"}
 
 
@@ -34,41 +33,55 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _package_cached(mtime: float) -> dict:
-    return json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
+@lru_cache(maxsize=8)
+def _read_descriptor(path: Path, mtime: float) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(path, f"不是有效的 JSON (invalid JSON): {exc.msg}", row=exc.lineno) from None
 
 
-def package() -> dict:
-    """The data package descriptor (re-read when the file changes)."""
-    if not DATAPACKAGE.is_file():
-        raise DataError(DATAPACKAGE, "数据包描述文件不存在 (data package descriptor missing)")
-    return _package_cached(DATAPACKAGE.stat().st_mtime)
+def resources() -> dict[str, tuple[Path, dict]]:
+    """Every table of every data package: name -> (folder its path is relative to, descriptor)."""
+    found: dict[str, tuple[Path, dict]] = {}
+    for descriptor in DATAPACKAGES:
+        if not descriptor.is_file():
+            continue
+        for res in _read_descriptor(descriptor, descriptor.stat().st_mtime)["resources"]:
+            if res["name"] in found:
+                raise DataError(descriptor, f"数据表名称重复 (duplicate table name {res['name']!r})")
+            found[res["name"]] = (descriptor.parent, res)
+    return found
 
 
 def resource(name: str) -> dict:
     """The descriptor of one table; an unknown name lists the known ones."""
-    for res in package()["resources"]:
-        if res["name"] == name:
-            return res
-    known = ", ".join(sorted(r["name"] for r in package()["resources"]))
-    raise DataError(DATAPACKAGE, f"没有名为 “{name}” 的数据表 (no table named {name!r}); 可用: {known}")
+    return _lookup(name)[1]
+
+
+def _lookup(name: str) -> tuple[Path, dict]:
+    known = resources()
+    if name not in known:
+        raise DataError(DATAPACKAGES[0], f"没有名为 “{name}” 的数据表 (no table named {name!r}); "
+                                         f"可用 (available): {', '.join(sorted(known))}")
+    return known[name]
 
 
 def names() -> list[str]:
-    """Names of all tables in the data package."""
-    return [r["name"] for r in package()["resources"]]
+    """Names of all tables in the data packages."""
+    return sorted(resources())
 
 
 def path_of(name: str) -> Path:
     """Absolute path of a table's file."""
-    return paths.DATA / resource(name)["path"]
+    folder, res = _lookup(name)
+    return folder / res["path"]
 
 
 def load(name: str) -> pd.DataFrame:
     """Return table ``name`` as a typed DataFrame after checking its sha256 and schema."""
-    res = resource(name)
-    path = paths.DATA / res["path"]
+    folder, res = _lookup(name)
+    path = folder / res["path"]
     if not path.is_file():
         raise DataError(path, "文件不存在；请运行 make data 或检查仓库是否完整 (file missing)")
     expected = res.get("hash", "").removeprefix("sha256:")
