@@ -1,0 +1,47 @@
+"""Shared fixtures: the clean strict build of the whole book, made once per test session."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+
+
+@dataclass(frozen=True)
+class Build:
+    """A finished book build: its exit code, its log, and where its outputs are."""
+
+    returncode: int
+    log: str
+    html: Path
+    results: Path
+
+
+def build_book(source: Path, output: Path) -> Build:
+    """Build the book in ``source`` clean and strict (warnings are errors) into ``output``."""
+    results = output / "results"
+    env = {**os.environ, "CGOV_RESULTS": str(results)}
+    proc = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(source), "--path-output", str(output),
+         "--all", "-W", "-n", "--keep-going"],
+        cwd=source, env=env, capture_output=True, text=True, timeout=1800)
+    return Build(proc.returncode, proc.stdout + proc.stderr, output / "_build" / "html", results)
+
+
+@pytest.fixture(scope="session")
+def strict_build(tmp_path_factory) -> Build:
+    """The whole book built from scratch, as CI builds it (no cache from earlier builds)."""
+    return build_book(ROOT, tmp_path_factory.mktemp("strict-build"))
+
+
+@pytest.fixture(scope="session")
+def site(strict_build) -> Path:
+    """The built HTML site; fails (not skips) every test that needs it when the build failed."""
+    assert strict_build.returncode == 0, f"the strict build failed:\n{strict_build.log[-6000:]}"
+    return strict_build.html
