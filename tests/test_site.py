@@ -116,3 +116,13 @@ def search_terms(site: Path) -> dict:
 def test_chinese_search_finds_terms(site, term):
     terms = search_terms(site)
     assert term in terms and terms[term], f"searching {term} finds nothing"
+
+
+def test_no_stray_spaces_between_chinese_characters(site):
+    """Source line breaks inside Chinese sentences must not become spaces on the page."""
+    cjk = "\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
+    broken = re.compile(rf"[{cjk}]\s*\n\s*[{cjk}]")
+    for path in pages(site):
+        for paragraph in soup(path).select("main p, article p"):
+            match = broken.search(paragraph.get_text())
+            assert not match, f"{path.relative_to(site)}: line break in {match.group()!r}"

@@ -7,6 +7,7 @@ pinned wheel ``sphinx-mathjax-offline`` into ``_static/mathjax`` and points Sphi
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 
@@ -46,7 +47,37 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
             context[key] = [a for a in context[key] if not mentions_thebe(a)]
 
 
+#: CJK characters and punctuation: a line break between two of them is not a word space.
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+def _join_cjk_lines(app, doctree) -> None:
+    """Drop the spaces that source line breaks would put between Chinese characters
+    (a break next to a number or a Latin word stays a space, as around inline numbers).
+
+    MyST keeps a soft line break as its own text node, so a break is judged by the last
+    character before it and the first after it within the paragraph.
+    """
+    from docutils import nodes
+
+    for paragraph in doctree.findall(nodes.paragraph):
+        texts = [t for t in paragraph.findall(nodes.Text)
+                 if not isinstance(t.parent, (nodes.literal, nodes.raw))]
+        for i, text in enumerate(texts):
+            value = _CJK_BREAK.sub("", text.astext())
+            if value.strip() == "" and "\n" in value:
+                before = texts[i - 1].astext()[-1:] if i > 0 else ""
+                after = texts[i + 1].astext()[:1] if i + 1 < len(texts) else ""
+                if _IS_CJK.match(before) and _IS_CJK.match(after):
+                    value = ""
+            if value != text.astext():
+                text.parent.replace(text, nodes.Text(value))
+
+
 def setup(app):
+    app.connect("doctree-read", _join_cjk_lines)
     app.connect("html-page-context", _drop_thebe)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
