@@ -12,7 +12,7 @@ APT_PACKAGES := chromium fonts-noto-cjk
 APT_STAMP := $(VENV)/.apt-stamp
 PORT ?= 8000
 
-.PHONY: book test serve clean lock system-deps
+.PHONY: book test serve clean lock system-deps sim
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ book: $(STAMP)
 
 test: $(STAMP) $(APT_STAMP)
 	$(BIN)/python -m pytest
+
+sim: $(STAMP)
+	$(BIN)/python -m cgov.sim
 
 serve: book
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html

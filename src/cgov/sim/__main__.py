@@ -1,0 +1,3 @@
+from cgov.sim.files import main
+
+main()
