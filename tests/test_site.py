@@ -57,12 +57,19 @@ def test_pages_are_declared_chinese(site):
     assert html.get("lang", "").lower().startswith("zh")
 
 
-def test_math_is_served_from_the_site(site):
-    page = soup(site / "notebooks" / "01-overview.html")
-    sources = [s["src"] for s in page.find_all("script", src=True) if "mathjax" in s["src"].lower()]
-    assert sources, "the overview chapter has a formula but loads no MathJax"
-    for src in sources:
-        assert (site / "notebooks" / src.split("?")[0]).resolve().is_file(), src
+def test_math_is_typeset_at_build_time(site):
+    """Formulas arrive as SVG with hidden MathML: no MathJax script, no raw TeX left for a browser."""
+    overview = soup(site / "notebooks" / "01-overview.html")
+    assert overview.select("mjx-container svg"), "the overview chapter has a formula but no typeset math"
+    assert overview.select("mjx-container mjx-assistive-mml math"), "typeset math lacks MathML for screen readers"
+    for path in pages(site):
+        page = soup(path)
+        scripts = [s["src"] for s in page.find_all("script", src=True) if "mathjax" in s["src"].lower()]
+        assert not scripts, f"{path.relative_to(site)} loads {scripts}"
+        for code in page.select("main pre, main code"):
+            code.decompose()  # code may show TeX on purpose
+        text = page.find("main").get_text() if page.find("main") else ""
+        assert not re.search(r"\\\(|\\\[|\$\$", text), f"{path.relative_to(site)} shows raw TeX"
 
 
 def test_figures_have_real_alt_text(site):

@@ -1,83 +1,152 @@
-"""Sphinx extension of the book: keep every page inside the site's own folder.
+"""Sphinx extension of the book: pages that load nothing from outside the site, and load little.
 
-The default Jupyter Book page loads MathJax from a public CDN, so formulas show as raw LaTeX
-offline or where the CDN is blocked. This copies the few MathJax 3 files a page needs (``mathjax_path`` in ``_config.yml``) from the
-pinned wheel ``sphinx-mathjax-offline`` into ``_static/mathjax`` and points Sphinx at them.
+- Math is rendered at build time to SVG (with hidden MathML for screen readers) by MathJax under Node
+  (``tex2svg.js``), so pages carry no MathJax script or fonts and formulas show offline.
+- The theme's 1.5 MB ``fontawesome.js`` goes (its icon CSS stays), and its icon font is cut down to the
+  glyphs the site uses; the search index loads only on the search page.
+- Accessibility: empty table header cells (the pandas index corner) become data cells; the sidebar logo
+  sits in a navigation landmark (``templates/``).
+- sphinx-thebe's assets are dropped: the book has no live kernels.
 """
 from __future__ import annotations
 
-import importlib.util
+import atexit
+import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
-#: Files and folders of MathJax 3 that TeX input with CHTML output needs at run time.
-MATHJAX_PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
+from docutils import nodes
+from sphinx.locale import _
+from sphinx.util.math import get_node_equation_number
+
+HERE = Path(__file__).resolve().parent
+TEX2SVG = HERE / "tex2svg.js"
+#: Icons of the theme's solid Font Awesome face kept in the cut-down font (``_static/cgov-icons.woff``).
+ICON_FONT = "vendor/fontawesome/webfonts/fa-solid-900.ttf"
+ICON_SUBSET = "cgov-icons.woff"
 
 
-def mathjax_source() -> Path:
-    """The MathJax folder inside the installed ``sphinx-mathjax-offline`` wheel."""
-    spec = importlib.util.find_spec("sphinx-mathjax-offline")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("sphinx-mathjax-offline is not installed: run make book")
-    return Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
+class MathError(RuntimeError):
+    """A formula that MathJax cannot typeset."""
 
 
-def _copy_mathjax(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    source, target = mathjax_source(), Path(app.outdir) / "_static" / "mathjax"
-    for part in MATHJAX_PARTS:
-        src, dst = source / part, target / part
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, dirs_exist_ok=True)
-        else:
-            shutil.copy2(src, dst)
+class _Tex2Svg:
+    """One Node process for the whole build, typesetting one formula per request."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+
+    def __call__(self, request: dict) -> str:
+        if self._process is None:
+            node = shutil.which("node")
+            if node is None:
+                raise MathError("Node.js is missing: math is typeset at build time (make book installs it)")
+            self._process = subprocess.Popen([node, str(TEX2SVG)], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, text=True, encoding="utf-8")
+            atexit.register(self._process.kill)
+        self._process.stdin.write(json.dumps(request) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise MathError("the MathJax process died (is `npm ci` done? it needs node_modules/mathjax-full)")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise MathError(f"{reply['error']} in: {request.get('tex')}")
+        return reply["html"]
 
 
-def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
-    """Remove sphinx-thebe's assets: the book has no live kernels, and its inline script
-    names an external URL (and raises a console error in the browser)."""
-    def mentions_thebe(asset) -> bool:
-        body = getattr(asset, "attributes", {}).get("body", "")
-        return "thebe" in str(asset.filename or "") or "thebe" in body
+tex2svg = _Tex2Svg()
+
+
+def _visit_math(self, node) -> None:
+    self.body.append(self.starttag(node, "span", "", CLASS="math"))
+    self.body.append(tex2svg({"tex": node.astext(), "display": False}) + "</span>")
+    raise nodes.SkipNode
+
+
+def _visit_displaymath(self, node) -> None:
+    self.body.append(self.starttag(node, "div", CLASS="math"))
+    if node["number"] and not node["nowrap"]:
+        self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
+        self.add_permalink_ref(node, _("Link to this equation"))
+        self.body.append("</span>")
+    self.body.append(tex2svg({"tex": node.astext(), "display": True}) + "</div>\n")
+    raise nodes.SkipNode
+
+
+def without_scripts(html: str, *names: str) -> str:
+    """``html`` less its ``<script src=…>`` tags that load one of the files ``names``."""
+    pattern = "|".join(re.escape(name) for name in names)
+    return re.sub(rf'\s*<script[^>]*\bsrc="[^"]*\b(?:{pattern})(?:\?[^"]*)?"[^>]*>\s*</script>', "", html)
+
+
+def _page_context(app, pagename, templatename, context, doctree) -> None:
+    """Per page: no thebe, MathJax's SVG styles only where there is math, no empty header cells."""
     for key in ("script_files", "css_files"):
         if key in context:
-            context[key] = [a for a in context[key] if not mentions_thebe(a)]
+            context[key] = [a for a in context[key] if not _mentions_thebe(a)]
+    if doctree is not None and any(doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))):
+        context["metatags"] = context.get("metatags", "") + f"\n<style>{tex2svg({'css': True})}</style>"
+    if "body" in context:
+        context["body"] = re.sub(r"<th(\s[^>]*)?>\s*</th>", r"<td\1></td>", context["body"])
 
 
-#: CJK characters and punctuation: a line break between two of them is not a word space.
-_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
-_IS_CJK = re.compile(rf"[{_CJK}]")
+def _mentions_thebe(asset) -> bool:
+    body = getattr(asset, "attributes", {}).get("body", "")
+    return "thebe" in str(asset.filename or "") or "thebe" in body
 
 
-def _join_cjk_lines(app, doctree) -> None:
-    """Drop the spaces that source line breaks would put between Chinese characters
-    (a break next to a number or a Latin word stays a space, as around inline numbers).
+def used_icon_codepoints(site: Path) -> set[int]:
+    """Code points of the Font Awesome icons the site shows: ``fa-NAME`` classes in its pages and the
+    theme's own CSS icons (``--pst-icon-…``, written as private-use characters)."""
+    css = (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    names = {name for page in site.rglob("*.html")
+             for name in re.findall(r"\bfa-([a-z0-9-]+)", page.read_text(encoding="utf-8"))}
+    points = {ord(ch) for ch in css if 0xE000 <= ord(ch) <= 0xF8FF}
+    for name in names:
+        match = re.search(rf'\.fa-{re.escape(name)}:before[^{{]*\{{content:"\\([0-9a-f]+)"', css)
+        if match:
+            points.add(int(match.group(1), 16))
+    return points
 
-    MyST keeps a soft line break as its own text node, so a break is judged by the last
-    character before it and the first after it within the paragraph.
-    """
-    from docutils import nodes
 
-    for paragraph in doctree.findall(nodes.paragraph):
-        texts = [t for t in paragraph.findall(nodes.Text)
-                 if not isinstance(t.parent, (nodes.literal, nodes.raw))]
-        for i, text in enumerate(texts):
-            value = _CJK_BREAK.sub("", text.astext())
-            if value.strip() == "" and "\n" in value:
-                before = texts[i - 1].astext()[-1:] if i > 0 else ""
-                after = texts[i + 1].astext()[:1] if i + 1 < len(texts) else ""
-                if _IS_CJK.match(before) and _IS_CJK.match(after):
-                    value = ""
-            if value != text.astext():
-                text.parent.replace(text, nodes.Text(value))
+def _subset_icon_font(app, exception) -> None:
+    """Write ``_static/cgov-icons.woff``: the solid icon face with only the glyphs the site uses
+    (a few KB instead of 156 KB); ``cgov.css`` declares it after the theme's own font face."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from fontTools import subset
+
+    static = Path(app.outdir) / "_static"
+    options = subset.Options()
+    options.flavor, options.layout_features, options.name_IDs = "woff", [], []
+    font = subset.load_font(str(static / ICON_FONT), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=used_icon_codepoints(Path(app.outdir)))
+    subsetter.subset(font)
+    target = static / ICON_SUBSET
+    subset.save_font(font, str(target.with_suffix(".tmp")), options)
+    target.with_suffix(".tmp").replace(target)
+
+
+def _config_inited(app, config) -> None:
+    config.html_math_renderer = "cgov_svg"
+    config.templates_path = [*config.templates_path, str(HERE / "templates")]
+    config.html_static_path = [*config.html_static_path, str(HERE.parents[1] / "book" / "_static")]
+
+
+def _builder_inited(app) -> None:
+    if app.builder.format == "html":
+        app.builder.templates.environment.filters["without_scripts"] = without_scripts
+        app.add_css_file("cgov.css")
 
 
 def setup(app):
-    app.connect("doctree-read", _join_cjk_lines)
-    app.connect("html-page-context", _drop_thebe)
-    app.connect("build-finished", _copy_mathjax)
+    app.add_html_math_renderer("cgov_svg", (_visit_math, None), (_visit_displaymath, None))
+    app.connect("config-inited", _config_inited)
+    app.connect("builder-inited", _builder_inited)
+    app.connect("html-page-context", _page_context)
+    app.connect("build-finished", _subset_icon_font)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
