@@ -1,27 +1,416 @@
 """Estimators that take a DataFrame and return tidy results.
 
-Every function returns a DataFrame with one row per estimate (term, estimate, std_error,
+Every coefficient table is a DataFrame with one row per estimate (term, estimate, std_error,
 conf_low, conf_high, p_value, n, model), because statsmodels' summary tables render badly
-in HTML and LaTeX.
+in HTML and LaTeX. Models on the log-odds, log-rate or log-hazard scale add ``exp_estimate``,
+``exp_conf_low`` and ``exp_conf_high`` (odds, rate or hazard ratios). Functions never load data;
+bad input (a missing column, a column without variation) raises a ValueError naming the column.
 """
 from __future__ import annotations
 
+import math
+import re
+
+import numpy as np
 import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
 
 TIDY_COLUMNS = ["term", "estimate", "std_error", "conf_low", "conf_high", "p_value", "n", "model"]
+Z95 = stats.norm.ppf(0.975)
 
+
+# ---- helpers ---------------------------------------------------------------------------------
 
 def tidy(result, model: str = "", alpha: float = 0.05) -> pd.DataFrame:
     """Tidy coefficient table of a fitted statsmodels result (95% intervals by default)."""
-    ci = result.conf_int(alpha=alpha)
-    ci = pd.DataFrame(ci, index=result.params.index) if not isinstance(ci, pd.DataFrame) else ci
+    names = result.params.index if hasattr(result.params, "index") else result.model.exog_names
+    ci = np.asarray(result.conf_int(alpha=alpha))
     return pd.DataFrame({
-        "term": result.params.index,
-        "estimate": result.params.to_numpy(),
-        "std_error": result.bse.to_numpy(),
-        "conf_low": ci.iloc[:, 0].to_numpy(),
-        "conf_high": ci.iloc[:, 1].to_numpy(),
-        "p_value": result.pvalues.to_numpy(),
-        "n": int(result.nobs),
+        "term": list(names),
+        "estimate": np.asarray(result.params),
+        "std_error": np.asarray(result.bse),
+        "conf_low": ci[:, 0],
+        "conf_high": ci[:, 1],
+        "p_value": np.asarray(result.pvalues),
+        "n": int(getattr(result, "nobs", None) or result.model.exog.shape[0]),
         "model": model,
     }, columns=TIDY_COLUMNS)
+
+
+def exponentiate(table: pd.DataFrame) -> pd.DataFrame:
+    """Add exp(estimate) and its interval: odds ratios (logit), rate ratios (counts), hazard ratios (Cox)."""
+    return table.assign(exp_estimate=np.exp(table["estimate"]), exp_conf_low=np.exp(table["conf_low"]),
+                        exp_conf_high=np.exp(table["conf_high"]))
+
+
+_FUNCTIONS = {"C", "I", "Q", "np", "log", "exp", "sqrt", "center", "standardize", "scale", "Treatment",
+              "Sum", "Diff", "Poly", "bs", "cr", "cc", "te", "poly"}
+
+
+def formula_columns(formula: str) -> list[str]:
+    """Column names a formula uses (names followed by '(' or after '.' are functions; quotes are levels)."""
+    text = re.sub(r"(['\"]).*?\1", " ", formula)
+    names = re.findall(r"(?<![\w.])([A-Za-z_]\w*)(?!\s*[(\w])", text)
+    return list(dict.fromkeys(n for n in names if n not in _FUNCTIONS))
+
+
+def _numeric(column: pd.Series) -> pd.Series:
+    """Nullable pandas types (Int64, Float64, boolean, string) as plain numpy dtypes."""
+    if isinstance(column.dtype, pd.BooleanDtype) or column.dtype == bool:
+        return column.astype("float64")
+    if pd.api.types.is_numeric_dtype(column):
+        return column.astype("float64")
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.astype(object)
+    return column
+
+
+def prepare(data: pd.DataFrame, columns, vary=None) -> pd.DataFrame:
+    """The named columns as plain dtypes, rows with missing values dropped.
+
+    Raises ValueError naming a column that is missing from ``data``, or (for those in ``vary``,
+    by default all) a column with fewer than two distinct values after dropping missing rows.
+    """
+    columns = list(dict.fromkeys(columns))
+    for name in columns:
+        if name not in data.columns:
+            raise ValueError(f"数据中没有列 “{name}” (column {name!r} not found)")
+    frame = pd.DataFrame({c: _numeric(data[c]) for c in columns}).dropna()
+    if frame.empty:
+        raise ValueError(f"去掉缺失值后没有剩下任何行 (no complete rows in columns {columns})")
+    for name in columns if vary is None else vary:
+        if frame[name].nunique() < 2:
+            raise ValueError(f"列 “{name}” 没有变异 (column {name!r} has no variation)")
+    return frame
+
+
+def _fit_formula(data, formula, extra=()):
+    return prepare(data, formula_columns(formula) + list(extra),
+                   vary=[c for c in formula_columns(formula) if c not in extra])
+
+
+# ---- regression models -----------------------------------------------------------------------
+
+def ols(data: pd.DataFrame, formula: str, cluster: str | None = None) -> pd.DataFrame:
+    """Linear regression; standard errors clustered by ``cluster`` if given, else HC1."""
+    frame = _fit_formula(data, formula, [cluster] if cluster else [])
+    fit = smf.ols(formula, frame).fit(**_cov(frame, cluster, "HC1"))
+    return tidy(fit, "OLS" + (f"（按 {cluster} 聚类）" if cluster else ""))
+
+
+def _cov(frame, cluster, default):
+    if cluster:
+        return {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(frame[cluster])[0]}}
+    return {"cov_type": default}
+
+
+def logit(data: pd.DataFrame, formula: str, cluster: str | None = None) -> pd.DataFrame:
+    """Binary logit with odds ratios; standard errors clustered by ``cluster`` (e.g. community) if given."""
+    frame = _fit_formula(data, formula, [cluster] if cluster else [])
+    fit = smf.logit(formula, frame).fit(disp=False, **_cov(frame, cluster, "nonrobust"))
+    return exponentiate(tidy(fit, "logit" + (f"（按 {cluster} 聚类）" if cluster else "")))
+
+
+def ordered_logit(data: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """Ordered (proportional-odds) logit; rows ``a/b`` are the thresholds on the latent scale.
+
+    The formula has no intercept (the thresholds take its place); odds ratios are for the slopes.
+    """
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    frame = _fit_formula(data, formula)
+    outcome = formula_columns(formula)[0]
+    levels = sorted(frame[outcome].unique())
+    frame[outcome] = pd.Categorical(frame[outcome], categories=levels, ordered=True)
+    model = OrderedModel.from_formula(formula, frame, distr="logit")
+    fit = model.fit(method="bfgs", disp=False, maxiter=2000)
+    table = exponentiate(tidy(fit, "ordered logit"))
+    k = len(levels) - 1
+    # statsmodels stores thresholds as the first cut and log increments; report the cuts themselves.
+    cuts = model.transform_threshold_params(fit.params.to_numpy())[1:-1]
+    table.iloc[-k:, table.columns.get_loc("estimate")] = cuts
+    names = [f"{_level(a)}/{_level(b)}" for a, b in zip(levels[:-1], levels[1:])]
+    table.iloc[-k:, table.columns.get_loc("term")] = names
+    table.iloc[-k:, [table.columns.get_loc(c) for c in
+                     ("std_error", "conf_low", "conf_high", "p_value", "exp_estimate", "exp_conf_low",
+                      "exp_conf_high")]] = np.nan
+    return table
+
+
+def _level(x) -> str:
+    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
+
+
+def counts(data: pd.DataFrame, formula: str, family: str = "poisson", cluster: str | None = None) -> pd.DataFrame:
+    """Poisson or negative-binomial (NB2) count model with rate ratios; ``alpha`` is the NB dispersion."""
+    frame = _fit_formula(data, formula, [cluster] if cluster else [])
+    if family not in ("poisson", "negbin"):
+        raise ValueError(f"family 只能是 'poisson' 或 'negbin' (got {family!r})")
+    fitter = smf.poisson if family == "poisson" else smf.negativebinomial
+    fit = fitter(formula, frame).fit(disp=False, maxiter=200, **_cov(frame, cluster, "nonrobust"))
+    label = ("Poisson" if family == "poisson" else "负二项 NB2") + (f"（按 {cluster} 聚类）" if cluster else "")
+    table = exponentiate(tidy(fit, label))
+    table.loc[table["term"] == "alpha", ["exp_estimate", "exp_conf_low", "exp_conf_high"]] = np.nan
+    return table
+
+
+# ---- multilevel models -----------------------------------------------------------------------
+
+def _extra_rows(rows: dict, n: int, model: str) -> pd.DataFrame:
+    return pd.DataFrame([{"term": k, "estimate": v, "std_error": np.nan, "conf_low": np.nan,
+                          "conf_high": np.nan, "p_value": np.nan, "n": n, "model": model}
+                         for k, v in rows.items()], columns=TIDY_COLUMNS)
+
+
+def mixed_linear(data: pd.DataFrame, formula: str, group: str) -> pd.DataFrame:
+    """Linear random-intercept model (REML); extra rows: group and residual variance, ICC."""
+    frame = _fit_formula(data, formula, [group])
+    fit = smf.mixedlm(formula, frame, groups=frame[group]).fit(reml=True)
+    label = f"线性多层模型（{group} 随机截距）"
+    fixed = tidy(fit, label).iloc[: len(fit.fe_params)]
+    var_group, var_resid = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
+    extra = _extra_rows({f"var({group})": var_group, "var(residual)": var_resid,
+                         "ICC": var_group / (var_group + var_resid)}, int(fit.nobs), label)
+    return pd.concat([fixed, extra], ignore_index=True)
+
+
+def logistic_icc(sd: float) -> float:
+    """Latent-scale ICC of a random-intercept logit: σ² / (σ² + π²/3)."""
+    return sd**2 / (sd**2 + math.pi**2 / 3)
+
+
+def median_odds_ratio(sd: float) -> float:
+    """Median odds ratio between two random communities: exp(√(2σ²) · Φ⁻¹(0.75))."""
+    return math.exp(math.sqrt(2 * sd**2) * stats.norm.ppf(0.75))
+
+
+def mixed_logit(data: pd.DataFrame, formula: str, group: str) -> pd.DataFrame:
+    """Logistic random-intercept model (variational Bayes, ``BinomialBayesMixedGLM``).
+
+    Intervals are posterior mean ± 1.96 posterior SD (approximate); extra rows: sd(group), ICC, MOR.
+    """
+    from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
+
+    frame = _fit_formula(data, formula, [group])
+    frame["_group"] = pd.factorize(frame[group])[0]
+    model = BinomialBayesMixedGLM.from_formula(formula, {group: "0 + C(_group)"}, frame)
+    fit = model.fit_vb()
+    label = f"多层 logit（{group} 随机截距，变分贝叶斯）"
+    mean, sd = fit.fe_mean, fit.fe_sd
+    fixed = pd.DataFrame({"term": model.exog_names[: len(mean)], "estimate": mean, "std_error": sd,
+                          "conf_low": mean - Z95 * sd, "conf_high": mean + Z95 * sd,
+                          "p_value": 2 * stats.norm.sf(np.abs(mean / sd)), "n": len(frame), "model": label},
+                         columns=TIDY_COLUMNS)
+    sigma = float(np.exp(fit.vcp_mean[0]))
+    extra = _extra_rows({f"sd({group})": sigma, "ICC": logistic_icc(sigma), "MOR": median_odds_ratio(sigma)},
+                        len(frame), label)
+    return pd.concat([exponentiate(fixed), extra], ignore_index=True)
+
+
+# ---- measurement -----------------------------------------------------------------------------
+
+def cronbach_alpha(items: pd.DataFrame) -> float:
+    """Cronbach's α = k/(k−1) · (1 − Σ var(item) / var(total)), sample variances, complete rows only."""
+    frame = prepare(items, items.columns)
+    k = frame.shape[1]
+    if k < 2:
+        raise ValueError("α 至少需要两个题目 (Cronbach's alpha needs at least two items)")
+    total = frame.sum(axis=1).var(ddof=1)
+    return float(k / (k - 1) * (1 - frame.var(ddof=1).sum() / total))
+
+
+def factor_analysis(items: pd.DataFrame, n_factor: int = 1, rotation: str | None = "promax") -> pd.DataFrame:
+    """Maximum-likelihood exploratory factor analysis; loadings by item, plus communality.
+
+    Loadings are sign-indeterminate: each factor is flipped so that its loadings sum to a positive
+    number, and factors are ordered by their sum of squared loadings.
+    """
+    from statsmodels.multivariate.factor import Factor
+
+    frame = prepare(items, items.columns)
+    fit = Factor(frame.to_numpy(), n_factor=n_factor, method="ml").fit()
+    if rotation and n_factor > 1:
+        fit.rotate(rotation)
+    loadings = fit.loadings * np.sign(fit.loadings.sum(axis=0))
+    loadings = loadings[:, np.argsort(-(loadings**2).sum(axis=0), kind="stable")]
+    table = pd.DataFrame(loadings, index=frame.columns, columns=[f"factor_{j + 1}" for j in range(n_factor)])
+    return table.assign(communality=1 - fit.uniqueness)
+
+
+# ---- mediation ---------------------------------------------------------------------------------
+
+def mediation(data: pd.DataFrame, mediator_formula: str, outcome_formula: str, exposure: str, mediator: str,
+              outcome_family: str = "logit", n_rep: int = 500, seed: int = 0) -> pd.DataFrame:
+    """Decompose the exposure's effect into indirect (through the mediator) and direct parts.
+
+    Imai–Keele–Tingley simulation method (``statsmodels.stats.mediation.Mediation``): the mediator is
+    modelled by OLS, the outcome by logit or OLS. Reading the result as causal needs *sequential
+    ignorability*: no unmeasured confounding of exposure→outcome, exposure→mediator and
+    mediator→outcome, and no mediator–outcome confounder affected by the exposure. With one
+    cross-sectional survey none of these is guaranteed: report it as a descriptive decomposition.
+    """
+    from statsmodels.stats.mediation import Mediation
+
+    frame = prepare(data, formula_columns(mediator_formula) + formula_columns(outcome_formula))
+    for name in (exposure, mediator):
+        if name not in frame.columns:
+            raise ValueError(f"数据中没有列 “{name}” (column {name!r} not found)")
+    med_model = sm.OLS.from_formula(mediator_formula, frame)
+    fam = sm.families.Binomial() if outcome_family == "logit" else sm.families.Gaussian()
+    out_model = sm.GLM.from_formula(outcome_formula, frame, family=fam)
+    fit = Mediation(out_model, med_model, exposure, mediator).fit(n_rep=n_rep, rng=seed)
+    summary = fit.summary()
+    rows = {"间接效应 ACME": "ACME (average)", "直接效应 ADE": "ADE (average)", "总效应": "Total effect",
+            "中介比例": "Prop. mediated (average)"}
+    return pd.DataFrame([{"term": k, "estimate": summary.loc[v, "Estimate"], "std_error": np.nan,
+                          "conf_low": summary.loc[v, "Lower CI bound"], "conf_high": summary.loc[v, "Upper CI bound"],
+                          "p_value": summary.loc[v, "P-value"], "n": len(frame), "model": "中介分析（描述性分解）"}
+                         for k, v in rows.items()], columns=TIDY_COLUMNS)
+
+
+# ---- survival ----------------------------------------------------------------------------------
+
+def kaplan_meier(data: pd.DataFrame, duration: str, event: str, group: str | None = None) -> pd.DataFrame:
+    """Kaplan–Meier survival at each event time, with 95% log(−log) intervals, by ``group`` if given."""
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    frame = prepare(data, [duration, event] + ([group] if group else []), vary=[event])
+    parts = frame.groupby(group, sort=True) if group else [("全部", frame)]
+    out = []
+    for key, part in parts:
+        sf = SurvfuncRight(part[duration].to_numpy(), part[event].to_numpy())
+        s, se = sf.surv_prob, sf.surv_prob_se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            half = Z95 * se / (s * np.abs(np.log(s)))
+            low, high = np.exp(-np.exp(np.log(-np.log(s)) + half)), np.exp(-np.exp(np.log(-np.log(s)) - half))
+        out.append(pd.DataFrame({"group": key, "time": sf.surv_times, "n_risk": sf.n_risk, "n_events": sf.n_events,
+                                 "survival": s, "std_error": se, "conf_low": np.where(s < 1, low, np.nan),
+                                 "conf_high": np.where(s < 1, high, np.nan)}))
+    return pd.concat(out, ignore_index=True)
+
+
+def cox(data: pd.DataFrame, formula: str, event: str) -> pd.DataFrame:
+    """Cox proportional-hazards model (Breslow ties) with hazard ratios; ``formula`` is ``duration ~ x``."""
+    frame = _fit_formula(data, formula, [event])
+    if frame[event].nunique() < 2 and not frame[event].any():
+        raise ValueError(f"列 “{event}” 中没有事件 (column {event!r} has no events)")
+    fit = smf.phreg(formula, frame, status=frame[event].to_numpy(), ties="breslow").fit()
+    return exponentiate(tidy(fit, "Cox 比例风险").assign(n=len(frame)))
+
+
+# ---- policy evaluation: DiD, event study, cohort comparisons, ITS --------------------------------
+
+def did_twfe(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: str) -> pd.DataFrame:
+    """Two-way fixed-effects DiD: outcome ~ treatment + unit FE + time FE, SE clustered by unit.
+
+    With staggered adoption and effects that change over time or differ by cohort this single
+    coefficient is a weighted mix of 2×2 comparisons, some using already-treated units as controls.
+    """
+    frame = prepare(data, [outcome, treatment, unit, time])
+    fit = smf.ols(f"{outcome} ~ {treatment} + C({unit}) + C({time})", frame).fit(**_cov(frame, unit, ""))
+    table = tidy(fit, "双向固定效应 TWFE")
+    return table[table["term"] == treatment].reset_index(drop=True)
+
+
+def event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
+                leads: int | None = None, lags: int | None = None, by_cohort: bool = False) -> pd.DataFrame:
+    """Event study: effects by event time (periods since adoption) with unit and time FE, SE clustered by unit.
+
+    ``cohort`` is the adoption period (missing = never adopts); event time −1 is the reference.
+    ``leads``/``lags`` bin event times beyond them into the end points (default: no binning).
+    The plain version pools all cohorts at each event time, which is biased when effects differ by
+    cohort; ``by_cohort=True`` estimates each cohort's path against never-adopters and averages them
+    with cohort-size weights (interaction-weighted estimator of Sun and Abraham, 2021).
+    """
+    for name in (outcome, unit, time, cohort):
+        if name not in data.columns:
+            raise ValueError(f"数据中没有列 “{name}” (column {name!r} not found)")
+    frame = prepare(data, [outcome, unit, time], vary=[outcome, time])
+    frame["_cohort"] = _numeric(data.loc[frame.index, cohort])
+    rel = (frame[time] - frame["_cohort"]).clip(lower=-leads if leads else None, upper=lags)
+    groups = sorted(frame["_cohort"].dropna().unique()) if by_cohort else [None]
+    cells = []   # (event time, cohort, column name)
+    for g in groups:
+        mine = frame["_cohort"] == g if by_cohort else frame["_cohort"].notna()
+        for e in sorted(rel[mine].dropna().unique()):
+            if e != -1:
+                name = f"_e{int(e) + 1000}_{int(g) if by_cohort else 0}"
+                frame[name] = ((rel == e) & mine).astype(float)
+                cells.append((int(e), g, name))
+    if not cells:
+        raise ValueError(f"列 “{cohort}” 中没有采用时间 (column {cohort!r} has no adoption times)")
+    formula = f"{outcome} ~ {' + '.join(c for _, _, c in cells)} + C({unit}) + C({time})"
+    fit = smf.ols(formula, frame).fit(**_cov(frame, unit, ""))
+    sizes = frame.drop_duplicates(unit)["_cohort"].value_counts()
+    rows = []
+    for e in sorted({e for e, _, _ in cells}):
+        here = [(g, c) for ee, g, c in cells if ee == e]
+        weights = pd.Series({c: (sizes[g] if by_cohort else 1.0) for g, c in here}, dtype=float)
+        weights = weights.reindex(fit.params.index, fill_value=0.0) / weights.sum()
+        est, var = float(weights @ fit.params), float(weights @ fit.cov_params() @ weights)
+        se = math.sqrt(var)
+        rows.append({"term": f"e={e}", "estimate": est, "std_error": se, "conf_low": est - Z95 * se,
+                     "conf_high": est + Z95 * se, "p_value": 2 * stats.norm.sf(abs(est / se)),
+                     "n": int(fit.nobs), "model": "事件研究（分批次加权）" if by_cohort else "事件研究（TWFE）",
+                     "event_time": e})
+    return pd.DataFrame(rows)
+
+
+def cohort_2x2(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str) -> pd.DataFrame:
+    """Every 2×2 DiD between adoption cohorts, the building blocks of the TWFE estimate.
+
+    For treated cohort g and comparison h: h never adopts (whole period, a clean comparison); h adopts
+    later (periods before h adopts, clean); h adopted earlier (periods from h's adoption on: the
+    "forbidden" comparison that uses already-treated units as controls). Each is a unit- and time-FE
+    regression on its subsample, which in a balanced panel equals the difference of before–after means;
+    SE clustered by unit.
+    """
+    for name in (outcome, unit, time, cohort):
+        if name not in data.columns:
+            raise ValueError(f"数据中没有列 “{name}” (column {name!r} not found)")
+    frame = prepare(data, [outcome, unit, time], vary=[outcome, time])
+    frame["_cohort"] = _numeric(data.loc[frame.index, cohort])
+    cohorts = sorted(frame["_cohort"].dropna().unique())
+    if not cohorts:
+        raise ValueError(f"列 “{cohort}” 中没有采用时间 (column {cohort!r} has no adoption times)")
+    rows = []
+    for g in cohorts:
+        for h in [np.nan] + [c for c in cohorts if c != g]:
+            if np.isnan(h):
+                sub, kind = frame[(frame["_cohort"] == g) | frame["_cohort"].isna()], "对照：从未采用"
+            elif h > g:
+                sub, kind = frame[frame["_cohort"].isin([g, h]) & (frame[time] < h)], "对照：尚未采用（较晚批次）"
+            else:
+                sub, kind = frame[frame["_cohort"].isin([g, h]) & (frame[time] >= h)], "对照：已采用（禁用比较）"
+            sub = sub.assign(_d=((sub["_cohort"] == g) & (sub[time] >= g)).astype(float))
+            if sub["_d"].nunique() < 2 or sub[time].nunique() < 2:
+                continue
+            fit = smf.ols(f"{outcome} ~ _d + C({unit}) + C({time})", sub).fit(**_cov(sub, unit, ""))
+            row = tidy(fit, "2×2 DiD").set_index("term").loc["_d"].to_dict()
+            rows.append({**row, "term": f"{int(g)} 对 {'从未采用' if np.isnan(h) else int(h)}", "cohort": int(g),
+                         "comparison": None if np.isnan(h) else int(h), "kind": kind,
+                         "n_units": sub[unit].nunique()})
+    return pd.DataFrame(rows)
+
+
+def its(data: pd.DataFrame, outcome: str, time: str, start, maxlags: int | None = None) -> pd.DataFrame:
+    """Interrupted time series: outcome ~ trend + level_change + slope_change, Newey–West (HAC) SE.
+
+    ``time`` is a sortable column (dates or integers) with one row per period; ``start`` is the first
+    period under the intervention. ``maxlags`` defaults to ⌊4 (n/100)^(2/9)⌋.
+    """
+    frame = prepare(data, [outcome, time]).sort_values(time).reset_index(drop=True)
+    if frame[time].duplicated().any():
+        raise ValueError(f"列 “{time}” 有重复的时期：先按时期汇总 (column {time!r} has repeated periods)")
+    post = (frame[time] >= start).to_numpy()
+    if post.all() or not post.any():
+        raise ValueError(f"干预时点 {start} 之前或之后没有观测 (no periods before or after {start})")
+    t = np.arange(len(frame), dtype=float)
+    t0 = t[post][0]
+    design = pd.DataFrame({"const": 1.0, "trend": t, "level_change": post.astype(float),
+                           "slope_change": np.where(post, t - t0, 0.0)})
+    lags = maxlags if maxlags is not None else int(4 * (len(frame) / 100) ** (2 / 9))
+    fit = sm.OLS(frame[outcome].to_numpy(float), design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    return tidy(fit, f"中断时间序列（HAC，滞后 {lags}）")
