@@ -10,9 +10,14 @@ STAMP := $(VENV)/.installed-stamp
 # Debian packages the tests need: a browser for the site tests, a system CJK font for it.
 APT_PACKAGES := chromium fonts-noto-cjk
 APT_STAMP := $(VENV)/.apt-stamp
+# Debian packages of the PDF handouts (make pdf): XeLaTeX with ctex/xeCJK, Noto CJK fonts, latexmk;
+# poppler-utils to render pages for checking. About 150 MB; only `make pdf` installs them.
+PDF_APT_PACKAGES := texlive-xetex texlive-lang-chinese texlive-latex-extra texlive-latex-recommended \
+  texlive-fonts-recommended latexmk fonts-noto-cjk poppler-utils
+PDF_APT_STAMP := $(VENV)/.apt-pdf-stamp
 PORT ?= 8000
 
-.PHONY: book test serve clean lock system-deps sim
+.PHONY: book test serve clean lock system-deps sim pdf
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,18 +25,32 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	@touch $@
 
+# $(call apt_install,PACKAGES): install those Debian packages that are missing (needs root).
+define apt_install
+@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+  echo "Installing Debian packages: $$missing"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+fi
+endef
+
 $(APT_STAMP): $(STAMP)
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages: $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	$(call apt_install,$(APT_PACKAGES))
+	@touch $@
+
+$(PDF_APT_STAMP): $(STAMP)
+	$(call apt_install,$(PDF_APT_PACKAGES))
 	@touch $@
 
 system-deps: $(APT_STAMP)
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# make pdf — A4 handouts with XeLaTeX: the whole book and one PDF per page, in _build/latex, then
+#            copied into the site (_build/html/_downloads/pdf) so the teaching page can link to them.
+pdf: $(STAMP) $(PDF_APT_STAMP)
+	$(BIN)/python -m cgov.handouts
 
 test: $(STAMP) $(APT_STAMP)
 	$(BIN)/python -m pytest

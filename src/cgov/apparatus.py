@@ -1,0 +1,305 @@
+"""Sphinx extension for the book's teaching and citation apparatus.
+
+- the version (``cgov.__version__``) and git commit in the site footer, the PDF title page and the
+  substitutions ``{{ book_version }}``, ``{{ book_commit }}``, ``{{ book_seed }}``, ``{{ book_python }}``;
+- bibliography entries that show their verification status (the ``note`` field of references.bib);
+- a download box on every chapter page: the notebook as ``.ipynb`` (generated from the MyST source),
+  the data sets it loads, its results, and its PDF handout once ``make pdf`` has made it;
+- directives that generate pages from the sources: ``cgov-citations`` (如何引用),
+  ``cgov-provenance`` (figure/table/number map), ``cgov-locked-versions`` (可复现性) and
+  ``cgov-handouts`` (links to the PDFs).
+"""
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx import addnodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+import cgov
+from cgov import cite, paths, provenance
+from cgov.style import SEED
+
+logger = logging.getLogger(__name__)
+
+#: The first word of an entry's ``note`` and how the bibliography shows it.
+STATUS_LABELS = {
+    "VERIFIED-SEEN": "已核实：书目信息见于存档页面",
+    "PARTIAL": "部分核实：部分书目信息尚未见到，待核对",
+    "FROM-MEMORY": "未核实：凭记忆录入，待核对",
+}
+DOWNLOADS = "downloads"
+
+
+def verification_status(note: str) -> str:
+    """The status keyword an entry's ``note`` starts with; ValueError if it has none."""
+    word = note.strip().split()[0].rstrip(".:;,") if note.strip() else ""
+    if word not in STATUS_LABELS:
+        raise ValueError(f"note does not start with a verification status {sorted(STATUS_LABELS)}: {note!r}")
+    return word
+
+
+def _register_bib_style() -> None:
+    """A pybtex style ``cgovstatus``: the plain style, with the note prefixed by its status in Chinese."""
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.plain import Style
+
+    class StatusStyle(Style):
+        def format_entry(self, label, entry, bib_data=None):
+            note = entry.fields.get("note", "")
+            status = verification_status(note)
+            rest = note.strip()[len(status):].lstrip(" .:;")
+            shown = entry.__class__(entry.type, fields={**entry.fields, "note": f"【{STATUS_LABELS[status]}】{rest}"},
+                                    persons=entry.persons)
+            shown.key = entry.key
+            return super().format_entry(label, shown, bib_data=bib_data)
+
+    register_plugin("pybtex.style.formatting", "cgovstatus", StatusStyle, force=True)
+
+
+def git_commit(root: Path) -> str:
+    """The short hash of HEAD, or "未知" when git or the repository is not available."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "未知"
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "未知"
+
+
+def _stamp_version(app, config) -> None:
+    commit = git_commit(Path(app.srcdir))
+    stamp = f"版本 {cgov.__version__} · 提交 {commit}"
+    config.version = cgov.__version__
+    config.release = stamp
+    config.html_theme_options = {**config.html_theme_options,
+                                 "extra_footer": f'<p class="cgov-version">{stamp}</p>'}
+    config.myst_substitutions = {**config.myst_substitutions, "book_version": cgov.__version__,
+                                 "book_commit": commit, "book_seed": str(SEED),
+                                 "book_python": platform.python_version()}
+
+
+# ---------- the chapters, in the order of the table of contents ----------
+
+def chapters(srcdir: Path) -> list[tuple[int, str, str]]:
+    """(number, docname, title) of each numbered chapter in ``_toc.yml``."""
+    toc = yaml.safe_load((srcdir / "_toc.yml").read_text(encoding="utf-8"))
+    found = []
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        if part.get("numbered", True) is False:
+            continue
+        for chapter in part.get("chapters", []):
+            docname = chapter["file"].removesuffix(".md")
+            title = next((line[2:].strip() for line in (srcdir / f"{docname}.md").read_text(
+                encoding="utf-8").splitlines() if line.startswith("# ")), docname)
+            found.append((len(found) + 1, docname, title))
+    return found
+
+
+def _datapackage(srcdir: Path) -> dict:
+    return json.loads((srcdir / "data" / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def _pdf_name(docname: str) -> str:
+    """The file name Jupyter Book's ``--individualpages`` gives a page's PDF."""
+    return docname.replace("/", "-") + ".pdf"
+
+
+def _latex_dir(app) -> Path:
+    return Path(app.outdir).parent / "latex"
+
+
+# ---------- directives that generate page content ----------
+
+class _MarkdownDirective(SphinxDirective):
+    """Base: render generated MyST Markdown in place of the directive."""
+
+    def markdown(self) -> list[str]:
+        raise NotImplementedError
+
+    def run(self):
+        container = nodes.container()
+        self.state.nested_parse(StringList(self.markdown()), self.content_offset, container)
+        return container.children
+
+
+class Citations(_MarkdownDirective):
+    """GB/T 7714 and APA forms for the book, each chapter and each data set, plus BibTeX."""
+
+    def markdown(self):
+        srcdir = Path(self.env.srcdir)
+        self.env.note_dependency(str(srcdir / "CITATION.cff"))
+        work = cite.book(cite.load_cff(srcdir / "CITATION.cff"))
+        lines = ["## 全书", "", f"- **GB/T 7714**：{cite.gbt7714_book(work)}", f"- **APA**：{cite.apa_book(work)}",
+                 "", "```bibtex", *cite.bibtex_book(work).splitlines(), "```", "", "## 各章", ""]
+        for number, docname, title in chapters(srcdir):
+            lines += [f"### 第 {number} 章 [{title}](/{docname}.md)", "",
+                      f"- **GB/T 7714**：{cite.gbt7714_chapter(work, title, number)}",
+                      f"- **APA**：{cite.apa_chapter(work, title, number)}", ""]
+        lines += ["## 数据集", "",
+                  "引用本书整理的数据表时，请同时引用原始来源（见各条“原始来源”）。", ""]
+        for resource in _datapackage(srcdir)["resources"]:
+            sources = "；".join(s.get("title", "") for s in resource.get("sources", [])) or "—"
+            lines += [f"### {resource.get('title', resource['name'])}（`{resource['name']}`）", "",
+                      f"- **GB/T 7714**：{cite.gbt7714_dataset(work, resource.get('title', resource['name']))}",
+                      f"- **APA**：{cite.apa_dataset(work, resource.get('title', resource['name']))}",
+                      f"- **原始来源**：{sources}", ""]
+        return lines
+
+
+KIND_NAMES = {"figure": "图", "table": "表", "number": "正文数字"}
+
+
+class Provenance(_MarkdownDirective):
+    """For every chapter: each figure, table and number, the code cell and the cgov functions and
+    data sets that produce it."""
+
+    def markdown(self):
+        srcdir = Path(self.env.srcdir)
+        lines = []
+        for number, docname, title in chapters(srcdir):
+            path = srcdir / f"{docname}.md"
+            self.env.note_dependency(str(path))
+            lines += [f"## 第 {number} 章 [{title}](/{docname}.md)", "",
+                      f"源文件 `{docname}.md`；该章页面顶部的“下载与复现”提供可重新运行的 .ipynb。", "",
+                      "| 对象 | 内容 | 代码单元 | 产生它的 cgov 函数 | 数据集 |", "|---|---|---|---|---|"]
+            for item in provenance.chapter_items(path):
+                what = (f"{{numref}}`{item.name}`" if item.kind != "number"
+                        else f"{{glue}}`/{docname}.md::{item.name}` （`{item.name}`）")
+                functions = "、".join(f"`{f}`" for f in item.functions) or "—"
+                if item.source:
+                    functions += f"；声明的来源：{item.source}"
+                datasets = "、".join(f"`{d}`" for d in item.datasets) or "—"
+                caption = item.caption.replace("|", "\\|")
+                lines.append(f"| {KIND_NAMES[item.kind]} {what} | {caption} | 第 {item.cell} 个 | "
+                             f"{functions} | {datasets} |")
+            lines.append("")
+        return lines
+
+
+class LockedVersions(_MarkdownDirective):
+    """The exact package versions of ``requirements.lock``, as a table."""
+
+    def markdown(self):
+        lock = Path(self.env.srcdir) / "requirements.lock"
+        self.env.note_dependency(str(lock))
+        pins = [line.split("==") for line in lock.read_text(encoding="utf-8").splitlines()
+                if "==" in line and not line.startswith("#")]
+        return ["| 软件包 | 版本 |", "|---|---|", *(f"| {name} | {version} |" for name, version in pins)]
+
+
+class Handouts(SphinxDirective):
+    """Links to the PDF handouts (whole book, each chapter) that ``make pdf`` has built."""
+
+    def run(self):
+        app, up = self.env.app, "../" * self.env.docname.count("/")
+        wanted = [("book.pdf", "全书")] + [(_pdf_name(docname), f"第 {number} 章 {title}")
+                                           for number, docname, title in chapters(Path(self.env.srcdir))]
+        items = nodes.bullet_list()
+        for name, text in wanted:
+            para = nodes.paragraph()
+            if (_latex_dir(app) / name).is_file():
+                para += nodes.reference("", f"{text}（PDF）", refuri=f"{up}{DOWNLOADS}/pdf/{name}")
+            else:
+                para += nodes.Text(f"{text}：尚未生成（运行 make pdf）")
+            items += nodes.list_item("", para)
+        return [items]
+
+
+# ---------- downloads on every chapter page ----------
+
+def _chapter_datasets(source: Path) -> list[str]:
+    return sorted(set(provenance.LOAD.findall(source.read_text(encoding="utf-8"))))
+
+
+def _add_download_box(app, doctree) -> None:
+    docname = app.env.docname
+    if not docname.startswith("notebooks/"):
+        return
+    srcdir, up = Path(app.srcdir), "../" * docname.count("/")
+    stem = Path(docname).name
+    links = [(f"{up}{DOWNLOADS}/notebooks/{stem}.ipynb", "本章 notebook（.ipynb）")]
+    resources = {r["name"]: r for r in _datapackage(srcdir)["resources"]}
+    for name in _chapter_datasets(srcdir / f"{docname}.md"):
+        if name not in resources:
+            logger.warning(f"{docname} loads {name!r}, which is not in data/datapackage.json",
+                           location=docname)
+            continue
+        links.append((f"{up}{DOWNLOADS}/data/{Path(resources[name]['path']).name}", f"数据 {name}（CSV）"))
+    links.append((f"{up}{DOWNLOADS}/data/datapackage.json", "数据说明（datapackage.json）"))
+    if (paths.RESULTS / f"{stem}.json").is_file():  # written while the notebook executed
+        links.append((f"{up}{DOWNLOADS}/results/{stem}.json", "本章全部数字（JSON）"))
+    if (_latex_dir(app) / _pdf_name(docname)).is_file():
+        links.append((f"{up}{DOWNLOADS}/pdf/{_pdf_name(docname)}", "A4 讲义（PDF）"))
+    para = nodes.paragraph("", "", nodes.strong("", "下载与复现："))
+    for i, (uri, text) in enumerate(links):
+        para += nodes.Text("　" if i else "")
+        para += nodes.reference("", text, refuri=uri)
+    box = nodes.container("", para, classes=["cgov-downloads"])
+    only = addnodes.only(expr="html")
+    only += box
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is not None:
+        section.insert(1, only)
+
+
+def _pdfs_changed(app, env, added, changed, removed):
+    """Re-read the chapter pages when the set of built PDF handouts has changed."""
+    available = sorted(p.name for p in _latex_dir(app).glob("*.pdf"))
+    if getattr(env, "cgov_pdfs", None) == available:
+        return []
+    env.cgov_pdfs = available
+    return [d for d in env.found_docs if d not in added | changed and (d.startswith("notebooks/") or
+            "cgov-handouts" in Path(env.doc2path(d)).read_text(encoding="utf-8"))]
+
+
+def copy_pdfs(latex_dir: Path, html_dir: Path) -> list[Path]:
+    """Copy the PDF handouts into the site's download folder; return the copies."""
+    target = html_dir / DOWNLOADS / "pdf"
+    copies = []
+    for pdf in sorted(latex_dir.glob("*.pdf")):
+        target.mkdir(parents=True, exist_ok=True)
+        copies.append(Path(shutil.copyfile(pdf, target / pdf.name)))
+    return copies
+
+
+def _write_downloads(app, exception) -> None:
+    """Write each chapter's .ipynb and copy its data, results and PDF into the site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import jupytext
+
+    srcdir, out = Path(app.srcdir), Path(app.outdir) / DOWNLOADS
+    package = _datapackage(srcdir)
+    for folder in ("notebooks", "data", "results"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(srcdir / "data" / "datapackage.json", out / "data" / "datapackage.json")
+    for resource in package["resources"]:
+        shutil.copy2(srcdir / "data" / resource["path"], out / "data" / Path(resource["path"]).name)
+    for source in sorted((srcdir / "notebooks").glob("*.md")):
+        jupytext.write(jupytext.read(source), out / "notebooks" / f"{source.stem}.ipynb", fmt="ipynb")
+        results = paths.RESULTS / f"{source.stem}.json"
+        if results.is_file():
+            shutil.copyfile(results, out / "results" / results.name)
+    copy_pdfs(_latex_dir(app), Path(app.outdir))
+
+
+def setup(app):
+    _register_bib_style()
+    app.connect("config-inited", _stamp_version)
+    app.connect("doctree-read", _add_download_box)
+    app.connect("env-get-outdated", _pdfs_changed)
+    app.connect("build-finished", _write_downloads)
+    app.add_directive("cgov-citations", Citations)
+    app.add_directive("cgov-provenance", Provenance)
+    app.add_directive("cgov-locked-versions", LockedVersions)
+    app.add_directive("cgov-handouts", Handouts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
