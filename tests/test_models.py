@@ -1,0 +1,280 @@
+"""cgov.models: hand-checkable unit cases, clear errors, and recovery of the simulated truth.
+
+Recovery tests fit each key estimator on several small simulated worlds and count how often its 95%
+interval covers the true parameter (stored in cgov.sim.parameters, never computed by cgov.models).
+With 30 worlds the nominal 95% gives 28.5 on average; the bands below (≥ 80%) fail only if an
+estimator or its standard errors are clearly wrong.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cgov import models as M
+from cgov.sim import Design, simulate
+from cgov.sim.parameters import value
+from cgov.sim.world import BURDEN_LIST_MONTH, complaints10
+
+SEEDS = range(100, 130)
+
+
+@lru_cache(maxsize=None)
+def world(seed: int):
+    return simulate(Design(seed=seed, n_streets=8, communities_per_street=8, residents_per_community=20))
+
+
+def coverage(rows: list[tuple[float, float]], truth) -> float:
+    truths = truth if isinstance(truth, list) else [truth] * len(rows)
+    return float(np.mean([lo <= t <= hi for (lo, hi), t in zip(rows, truths)]))
+
+
+def interval(table: pd.DataFrame, term: str) -> tuple[float, float]:
+    row = table.set_index("term").loc[term]
+    return float(row["conf_low"]), float(row["conf_high"])
+
+
+def report(name: str, value_: float) -> None:
+    print(f"RECOVERY {name}: {value_:.3f}")
+
+
+# ---- unit cases ----------------------------------------------------------------------------------
+
+def test_tidy_ols_matches_hand_computed_slope():
+    df = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": [1.0, 3.0, 2.0, 6.0]})
+    # slope = Σ(x−1.5)(y−3) / Σ(x−1.5)² = (3 + 0 − 0.5 + 4.5) / 5 = 1.4; intercept = 3 − 1.4 · 1.5
+    table = M.ols(df, "y ~ x")
+    assert table.set_index("term").loc["x", "estimate"] == pytest.approx(1.4)
+    assert table.set_index("term").loc["Intercept", "estimate"] == pytest.approx(3 - 1.4 * 1.5)
+    assert list(table.columns) == M.TIDY_COLUMNS and (table["n"] == 4).all()
+
+
+def test_cronbach_alpha_by_hand():
+    # item variances 1 and 1; totals 2, 5, 5 have variance 3: α = 2/1 · (1 − 2/3) = 2/3
+    assert M.cronbach_alpha(pd.DataFrame({"a": [1, 2, 3], "b": [1, 3, 2]})) == pytest.approx(2 / 3)
+    assert M.cronbach_alpha(pd.DataFrame({"a": [1, 2, 4], "b": [1, 2, 4]})) == pytest.approx(1.0)
+
+
+def test_kaplan_meier_by_hand():
+    df = pd.DataFrame({"t": [1, 2, 2, 3, 4], "e": [1, 1, 0, 1, 0]})
+    km = M.kaplan_meier(df, "t", "e").set_index("time")
+    # S(1) = 4/5; S(2) = 4/5 · 3/4 = 0.6; S(3) = 0.6 · 1/2 = 0.3 (two at risk at t = 3)
+    assert km["survival"].to_dict() == pytest.approx({1: 0.8, 2: 0.6, 3: 0.3})
+    assert km.loc[3, "n_risk"] == 2
+    assert (km["conf_low"] < km["survival"]).all() and (km["survival"] < km["conf_high"]).all()
+
+
+def test_its_recovers_a_noiseless_break_exactly():
+    t = np.arange(24)
+    y = 10 + 0.5 * t - 3 * (t >= 12) - 0.25 * np.maximum(t - 12, 0) * (t >= 12)
+    table = M.its(pd.DataFrame({"t": t, "y": y}), "y", "t", 12).set_index("term")["estimate"]
+    assert table[["trend", "level_change", "slope_change"]].to_list() == pytest.approx([0.5, -3, -0.25])
+
+
+def _noiseless_panel() -> pd.DataFrame:
+    """Cohorts 2 and 4 and never-treated units, 6 periods; effect 1 (cohort 2) and 3 (cohort 4)."""
+    rows = []
+    for unit, cohort in enumerate([2, 2, 4, 4, None, None]):
+        for t in range(6):
+            effect = 0 if cohort is None or t < cohort else (1 if cohort == 2 else 3)
+            rows.append({"unit": unit, "t": t, "cohort": cohort, "y": unit + 0.5 * t + effect,
+                         "d": float(cohort is not None and t >= cohort)})
+    return pd.DataFrame(rows).astype({"cohort": "Int64"})
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # zero residuals: standard errors are 0 or NaN
+def test_cohort_2x2_and_event_study_on_a_noiseless_panel():
+    panel = _noiseless_panel()
+    pairs = M.cohort_2x2(panel, "y", "unit", "t", "cohort").set_index("term")["estimate"]
+    assert pairs["2 对 从未采用"] == pytest.approx(1) and pairs["4 对 从未采用"] == pytest.approx(3)
+    assert pairs["2 对 4"] == pytest.approx(1)          # later cohort not yet treated: clean
+    assert pairs["4 对 2"] == pytest.approx(3)          # constant effects: even the forbidden one is right
+    es = M.event_study(panel, "y", "unit", "t", "cohort", by_cohort=True).set_index("event_time")["estimate"]
+    assert es[-2] == pytest.approx(0, abs=1e-9) and es[0] == pytest.approx(2)   # (1 + 3) / 2, equal sizes
+    twfe = M.did_twfe(panel, "y", "d", "unit", "t")["estimate"].iloc[0]
+    assert 1 < twfe < 3            # a weighted mix of the two cohort effects
+
+
+def test_factor_loadings_have_a_fixed_sign():
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=400)
+    items = pd.DataFrame({f"i{j}": 0.8 * f + 0.6 * rng.normal(size=400) for j in range(4)})
+    for data in (items, -items):    # negating every item must not flip the reported loadings
+        loadings = M.factor_analysis(data, 1)
+        assert (loadings["factor_1"] > 0.6).all() and loadings["communality"].between(0, 1).all()
+
+
+def test_mediation_recovers_a_product_of_paths():
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.integers(0, 2, n).astype(float)
+    m = 0.8 * x + rng.normal(size=n)
+    y = 0.5 * m + 0.3 * x + rng.normal(size=n)
+    out = M.mediation(pd.DataFrame({"x": x, "m": m, "y": y}), "m ~ x", "y ~ m + x", "x", "m",
+                      outcome_family="linear", n_rep=60, seed=1).set_index("term")
+    low, high = out.loc["间接效应 ACME", ["conf_low", "conf_high"]]
+    assert low <= 0.8 * 0.5 <= high and out.loc["间接效应 ACME", "estimate"] == pytest.approx(0.4, abs=0.15)
+
+
+def test_exponentiated_columns():
+    table = M.exponentiate(pd.DataFrame({"estimate": [0.0, math.log(2)], "conf_low": [-1, 0], "conf_high": [1, 1]}))
+    assert table["exp_estimate"].to_list() == pytest.approx([1, 2])
+
+
+@pytest.mark.parametrize("call, column", [
+    (lambda df: M.logit(df, "y ~ missing_x"), "missing_x"),
+    (lambda df: M.logit(df, "y ~ constant"), "constant"),
+    (lambda df: M.ols(df, "y ~ x", cluster="nowhere"), "nowhere"),
+    (lambda df: M.cronbach_alpha(df[["x", "constant"]]), "constant"),
+    (lambda df: M.kaplan_meier(df, "x", "no_events"), "no_events"),
+    (lambda df: M.did_twfe(df, "x", "y", "unit", "nope"), "nope"),
+    (lambda df: M.event_study(df, "x", "unit", "x", "nope"), "nope"),
+    (lambda df: M.its(df, "x", "absent", 3), "absent"),
+])
+def test_bad_input_names_the_column(call, column):
+    df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6], "constant": 1.0,
+                       "no_events": 0, "unit": [1, 1, 2, 2, 3, 3]})
+    with pytest.raises(ValueError, match=column):
+        call(df)
+
+
+def test_nullable_pandas_types_are_accepted():
+    df = pd.DataFrame({"y": pd.array([True, False, True, False, True, True, False, False], dtype="boolean"),
+                       "x": pd.array([1, 2, 3, 4, 5, 3, 2, 1], dtype="Int64")})
+    assert M.logit(df, "y ~ x")["n"].iloc[0] == 8
+
+
+# ---- determinism -----------------------------------------------------------------------------------
+
+def test_same_seed_gives_the_same_results():
+    a = M.logit(simulate(Design(seed=5, n_streets=4)).tables["sim_workers"], "turnover_intention ~ monthly_pay")
+    b = M.logit(simulate(Design(seed=5, n_streets=4)).tables["sim_workers"], "turnover_intention ~ monthly_pay")
+    pd.testing.assert_frame_equal(a, b)
+
+
+# ---- recovery of the simulated truth ----------------------------------------------------------------
+
+def _workers(w):
+    df = w.tables["sim_workers"]
+    return df.assign(pay_k=(df["monthly_pay"] - 5500) / 1000, hours10=(df["weekly_hours"] - 48) / 10,
+                     male=(df["sex"] == "男"))
+
+
+def _residents(w):
+    df = w.tables["sim_residents"].merge(w.tables["sim_communities"], on="community_id")
+    return df.assign(c10=complaints10(df), owner=df["housing"] == "自有住房")
+
+
+def test_logit_with_clustered_se_covers_turnover_intention_effects():
+    fits = [M.logit(_workers(world(s)), "turnover_intention ~ pay_k + hours10 + male", cluster="community_id")
+            for s in SEEDS]
+    for term, name in [("pay_k", "intention_pay"), ("hours10", "intention_hours")]:
+        c = coverage([interval(f, term) for f in fits], value(name))
+        report(f"logit {name}", c)
+        assert c >= 0.8
+
+
+def test_cox_covers_exit_hazard_ratios():
+    fits = [M.cox(_workers(world(s)), "followup_years ~ pay_k + hours10 + turnover_intention", "exited")
+            for s in SEEDS]
+    for term, name in [("pay_k", "exit_pay"), ("hours10", "exit_hours"), ("turnover_intention", "exit_intention")]:
+        c = coverage([interval(f, term) for f in fits], value(name))
+        report(f"cox {name}", c)
+        assert c >= 0.8
+
+
+def test_ordered_logit_covers_satisfaction_effects():
+    fits = [M.ordered_logit(_residents(world(s)), "satisfaction ~ trust_rc + building_party_coverage + c10 + owner")
+            for s in SEEDS[:15]]
+    for term, name in [("trust_rc", "satisfaction_trust"), ("building_party_coverage", "satisfaction_coverage")]:
+        c = coverage([interval(f, term) for f in fits], value(name))
+        report(f"ordered logit {name}", c)
+        assert c >= 0.8
+
+
+def test_negative_binomial_covers_the_meeting_effect_of_coverage():
+    fits = []
+    for s in SEEDS:
+        com = world(s).tables["sim_communities"]
+        fits.append(M.counts(com.assign(c10=complaints10(com)),
+                             "deliberation_meetings ~ building_party_coverage + c10", family="negbin"))
+    c = coverage([interval(f, "building_party_coverage") for f in fits], value("meetings_coverage"))
+    report("negbin meetings_coverage", c)
+    assert c >= 0.8
+
+
+def test_mixed_linear_covers_pay_slope_and_estimates_icc():
+    fits = [M.mixed_linear(_workers(world(s)), "monthly_pay ~ tenure_years", "street_id") for s in SEEDS[:20]]
+    c = coverage([interval(f, "tenure_years") for f in fits], value("pay_tenure"))
+    report("mixed linear pay_tenure", c)
+    assert c >= 0.8
+    icc = np.mean([f.set_index("term").loc["ICC", "estimate"] for f in fits])
+    truth = value("pay_street_sd") ** 2 / (value("pay_street_sd") ** 2 + value("pay_resid_sd") ** 2)
+    report("mixed linear mean ICC (truth %.3f)" % truth, icc)
+    assert abs(icc - truth) < 0.12
+
+
+def test_mixed_logit_recovers_the_voting_icc():
+    fits = [M.mixed_logit(_residents(world(s)).assign(bel3=lambda d: d[[f"belong_{i}" for i in range(1, 7)]]
+                                                     .mean(axis=1) - 3),
+                          "voted ~ party_member + bel3", "community_id") for s in SEEDS[:3]]
+    icc = float(np.mean([f.set_index("term").loc["ICC", "estimate"] for f in fits]))
+    truth = M.logistic_icc(value("vote_community_sd"))
+    report("mixed logit mean ICC (truth %.3f)" % truth, icc)
+    assert 0.04 <= icc <= 0.16
+    mor = fits[0].set_index("term").loc["MOR", "estimate"]
+    sd = fits[0].set_index("term").loc["sd(community_id)", "estimate"]
+    assert mor == pytest.approx(math.exp(math.sqrt(2) * sd * 0.6744897501960817))
+
+
+def test_belonging_scale_reliability_and_two_factors():
+    items = world(100).tables["sim_residents"][[f"belong_{i}" for i in range(1, 7)]]
+    assert 0.70 <= M.cronbach_alpha(items) <= 0.85
+    loadings = M.factor_analysis(items, 2)[["factor_1", "factor_2"]]
+    main = loadings.abs().idxmax(axis=1)
+    assert main.iloc[:3].nunique() == 1 and main.iloc[3:].nunique() == 1 and main.iloc[0] != main.iloc[3]
+
+
+def test_its_with_hac_covers_the_burden_list_break():
+    fits = []
+    for s in SEEDS:
+        monthly = world(s).tables["sim_community_months"].groupby("month", as_index=False)["admin_tasks"].mean()
+        fits.append(M.its(monthly, "admin_tasks", "month", BURDEN_LIST_MONTH))
+    level = coverage([interval(f, "level_change") for f in fits], value("burden_list_level"))
+    slope = coverage([interval(f, "slope_change") for f in fits], value("burden_list_slope"))
+    report("ITS burden_list_level", level)
+    report("ITS burden_list_slope", slope)
+    assert level >= 0.8
+    # Newey–West intervals under-cover a trend change in a 72-month series with AR(1) shocks (φ = 0.5):
+    # about 0.63 over these 30 worlds and 0.78 over 60 others. A real property of HAC in short
+    # series, which the ITS chapter should teach; the band only catches a broken estimator.
+    assert slope >= 0.55
+
+
+def test_naive_twfe_is_biased_while_cohort_comparisons_recover_cohort_effects():
+    twfe, clean, truths, leads = [], [], [], []
+    for s in SEEDS[:20]:
+        w = world(s)
+        years = w.tables["sim_community_years"]
+        twfe.append(M.did_twfe(years, "participation_rate", "shuangbaodao", "community_id", "year"))
+        pairs = M.cohort_2x2(years, "participation_rate", "community_id", "year", "shuangbaodao_year")
+        for _, row in pairs[pairs["comparison"].isna()].iterrows():
+            clean.append((row["conf_low"], row["conf_high"]))
+            truths.append(w.truth["sbd_att_by_cohort"][str(row["cohort"])])
+        es = M.event_study(years, "participation_rate", "community_id", "year", "shuangbaodao_year", by_cohort=True)
+        leads += [(r.conf_low, r.conf_high) for r in es[es["event_time"] < -1].itertuples()]
+    att = world(SEEDS[0]).truth["sbd_att_overall"]
+    estimates = np.array([t["estimate"].iloc[0] for t in twfe])
+    report(f"TWFE mean estimate (true ATT {att:.3f})", estimates.mean())
+    report("TWFE coverage of the true ATT", coverage([interval(t, "shuangbaodao") for t in twfe], att))
+    assert estimates.mean() < att - 1.0                     # biased well below the true average effect
+    assert coverage([interval(t, "shuangbaodao") for t in twfe], att) <= 0.2
+    c = coverage(clean, truths)
+    report("cohort 2x2 vs never-adopters, cohort ATT", c)
+    assert c >= 0.8
+    c = coverage(leads, 0.0)
+    report("event study (by cohort) leads cover 0", c)
+    assert c >= 0.8
