@@ -21,9 +21,13 @@ def section_tables(section: str) -> list[tuple[codebook.Table, pd.DataFrame]]:
     for table in codebook.TABLES:
         if table.section != section:
             continue
-        rows = [{"题号": f"{'记录' if v.kind != 'question' else 'Q'}{i}", "题目或记录内容": v.question,
-                 "选项或单位": _answers(v), "变量名": f"`{v.name}`", "类型": _TYPES[v.type]}
-                for i, v in enumerate(table.variables, start=1)]
+        counters = {"Q": 0, "记录": 0}
+        rows = []
+        for v in table.variables:
+            prefix = "Q" if v.kind == "question" else "记录"
+            counters[prefix] += 1
+            rows.append({"题号": f"{prefix}{counters[prefix]}", "题目或记录内容": v.question,
+                         "选项或单位": _answers(v), "变量名": f"`{v.name}`", "类型": _TYPES[v.type]})
         out.append((table, pd.DataFrame(rows)))
     return out
 
