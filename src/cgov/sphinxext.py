@@ -4,9 +4,10 @@
   (``tex2svg.js``), so pages carry no MathJax script or fonts and formulas show offline.
 - The theme's 1.5 MB ``fontawesome.js`` goes (its icon CSS stays), and its icon font is cut down to the
   glyphs the site uses; the search index loads only on the search page.
-- Accessibility: empty table header cells (the pandas index corner) become data cells; the sidebar logo
-  sits in a navigation landmark (``templates/``).
-- sphinx-thebe's assets are dropped: the book has no live kernels.
+- Accessibility: empty table header cells become data cells, bibliography entries list items
+  (:func:`accessible_body`); the sidebar logo sits in a navigation landmark (``templates/``).
+- Scripts are deferred, so that text shows before they load; sphinx-thebe's assets are dropped (the book
+  has no live kernels).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.builders.html._assets import _JavaScript
 from sphinx.locale import _
 from sphinx.util.math import get_node_equation_number
 
@@ -87,10 +89,28 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [a for a in context[key] if not _mentions_thebe(a)]
+    if "script_files" in context and pagename != "search":  # its inline script needs them at once
+        context["script_files"] = [_deferred(a) for a in context["script_files"]]
     if doctree is not None and any(doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))):
         context["metatags"] = context.get("metatags", "") + f"\n<style>{tex2svg({'css': True})}</style>"
     if "body" in context:
-        context["body"] = re.sub(r"<th(\s[^>]*)?>\s*</th>", r"<td\1></td>", context["body"])
+        context["body"] = accessible_body(context["body"])
+
+
+def accessible_body(html: str) -> str:
+    """Empty header cells (the pandas index corner) become data cells (axe ``empty-table-header``);
+    bibliography entries get the list-item role their ``role="list"`` parent requires (docutils writes
+    the deprecated ``doc-biblioentry``)."""
+    html = re.sub(r"<th(\s[^>]*)?>\s*</th>", r"<td\1></td>", html)
+    return html.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _deferred(script):
+    """The script loaded with ``defer``: it no longer holds up the first paint. Order is kept (deferred
+    scripts run in document order), and the inline scripts between them only define settings."""
+    if not script.filename or {"async", "defer"} & set(script.attributes):
+        return script
+    return _JavaScript(script.filename, priority=script.priority, **script.attributes, defer="defer")
 
 
 def _mentions_thebe(asset) -> bool:

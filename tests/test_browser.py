@@ -1,0 +1,163 @@
+"""The built site in a real browser (Debian's Chromium): every page opened from a local server on
+127.0.0.1 loads nothing from elsewhere, logs no error, has no broken link, passes axe-core and fits a
+phone; Chinese search finds the pages that use a term; formulas show when opened from files (a USB stick)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from playwright.sync_api import sync_playwright
+
+from cgov.browser import PageLoad, axe_violations, launch, open_page, serve
+
+#: Largest transfer (bytes, gzip) allowed for a chapter page with all its assets (issue 8).
+CHAPTER_BUDGET = 400_000
+PHONE = {"width": 360, "height": 740}
+SEARCH_TERMS = ["党组织", "居委会", "网格"]
+
+
+@dataclass
+class Visit:
+    """One page as the browser showed it."""
+
+    load: PageLoad
+    axe: list[dict]
+    links: list[str]  # every <a href>, resolved by the browser
+    phone_overflow: int  # px the page is wider than a 360 px screen
+
+
+def page_names(site: Path) -> list[str]:
+    """The pages of the book (not the theme's template fragments under _static)."""
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html") if p.parts[len(site.parts)] != "_static")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    with serve(site) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def visits(site, browser, served) -> dict[str, Visit]:
+    """Every page of the site, opened once on a desktop screen and once on a 360 px phone."""
+    desktop, phone = browser.new_context(), browser.new_context(viewport=PHONE, is_mobile=True)
+    found = {}
+    for name in page_names(site):
+        page, load = open_page(desktop, served + name)
+        links = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+        found[name] = Visit(load, axe_violations(page), links, 0)
+        page.close()
+        small, _ = open_page(phone, served + name, settle_ms=0)
+        found[name].phone_overflow = small.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        small.close()
+    desktop.close()
+    phone.close()
+    return found
+
+
+def test_every_page_is_visited(site, visits):
+    assert "index.html" in visits and any(n.startswith("notebooks/") for n in visits)
+
+
+def test_no_request_leaves_the_site(visits, served):
+    assert not {n: v.load.outside(served) for n, v in visits.items() if v.load.outside(served)}
+
+
+def test_no_console_error(visits):
+    assert not {n: v.load.console_errors for n, v in visits.items() if v.load.console_errors}
+
+
+def test_every_asset_loads(visits):
+    assert not {n: v.load.failed for n, v in visits.items() if v.load.failed}
+
+
+def ids(path: Path) -> set[str]:
+    return {tag["id"] for tag in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+            .find_all(id=True)}
+
+
+def test_internal_links_and_anchors_resolve(site, visits, served):
+    broken = []
+    for name, visit in visits.items():
+        for link in visit.links:
+            if not link.startswith(served):
+                continue
+            url = urlsplit(link)
+            target = site / unquote(url.path).lstrip("/")
+            target = target / "index.html" if target.is_dir() else target
+            if not target.is_file():
+                broken.append(f"{name} → {link}")
+            elif url.fragment and target.suffix == ".html" and unquote(url.fragment) not in ids(target):
+                broken.append(f"{name} → {link} (no such anchor)")
+    assert not broken, "\n".join(broken)
+
+
+def test_axe_finds_no_violations(visits):
+    """All rules axe-core runs by default, best practices included."""
+    assert not {n: v.axe for n, v in visits.items() if v.axe}
+
+
+def test_pages_fit_a_phone_screen(visits):
+    assert not {n: v.phone_overflow for n, v in visits.items() if v.phone_overflow > 0}
+
+
+def test_chapter_pages_stay_light(visits):
+    heavy = {n: v.load.transferred for n, v in visits.items()
+             if n.startswith("notebooks/") and v.load.transferred > CHAPTER_BUDGET}
+    assert not heavy, f"over {CHAPTER_BUDGET} bytes transferred: {heavy}"
+
+
+def pages_with(site: Path, term: str) -> set[str]:
+    """Pages whose article text contains ``term`` (what search should find, computed from the pages)."""
+    found = set()
+    for name in page_names(site):
+        article = BeautifulSoup((site / name).read_text(encoding="utf-8"), "html.parser").find("article")
+        if name not in ("search.html", "genindex.html") and article and term in article.get_text():
+            found.add(name)
+    return found
+
+
+def search(browser, served: str, term: str) -> set[str]:
+    """The pages that the site's own search page lists for ``term``."""
+    context = browser.new_context()
+    page, load = open_page(context, f"{served}search.html?q={quote(term)}", settle_ms=0)
+    page.wait_for_function("document.querySelector('#search-results .search-summary')?.textContent.length > 0")
+    hrefs = page.eval_on_selector_all("ul.search li a", "links => links.map(a => a.href)")
+    context.close()
+    assert not load.console_errors, load.console_errors
+    return {unquote(urlsplit(h).path).lstrip("/") for h in hrefs}
+
+
+@pytest.mark.parametrize("term", SEARCH_TERMS)
+def test_chinese_search_finds_the_pages_that_use_a_term(site, browser, served, term):
+    expected = pages_with(site, term)
+    assert search(browser, served, term) == expected
+
+
+@pytest.mark.parametrize("term", ["党组织", "居委会"])
+def test_core_terms_are_in_the_book(site, term):
+    assert pages_with(site, term), f"no page discusses {term}"
+
+
+def test_formulas_render_from_files_with_no_server(site, browser):
+    """Opened from a folder (file://), a chapter shows its formulas and asks nothing of the network."""
+    context = browser.new_context()
+    page, load = open_page(context, (site / "notebooks" / "01-overview.html").as_uri())
+    sizes = page.eval_on_selector_all(
+        "mjx-container svg", "svgs => svgs.map(s => s.getBoundingClientRect().width)")
+    context.close()
+    assert sizes and min(sizes) > 0, "formulas are missing or have no size"
+    assert not [u for u in load.requests if urlsplit(u).scheme not in ("file", "data")]
+    assert not load.console_errors
