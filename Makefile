@@ -10,14 +10,14 @@ STAMP := $(VENV)/.installed-stamp
 # Debian packages the tests need: a browser for the site tests, a system CJK font for it.
 APT_PACKAGES := chromium fonts-noto-cjk
 APT_STAMP := $(VENV)/.apt-stamp
-# Debian packages of the PDF handouts (make pdf): XeLaTeX with ctex/xeCJK, Noto CJK fonts, latexmk;
+# Debian packages of the PDF handouts (make pdf): XeLaTeX with ctex/xeCJK, Noto CJK and DejaVu fonts, latexmk;
 # poppler-utils to render pages for checking. About 150 MB; only `make pdf` installs them.
 PDF_APT_PACKAGES := texlive-xetex texlive-lang-chinese texlive-latex-extra texlive-latex-recommended \
-  texlive-fonts-recommended latexmk fonts-noto-cjk poppler-utils
+  texlive-fonts-recommended latexmk fonts-noto-cjk fonts-dejavu-core poppler-utils
 PDF_APT_STAMP := $(VENV)/.apt-pdf-stamp
 PORT ?= 8000
 
-.PHONY: book test serve clean lock system-deps sim pdf
+.PHONY: book test serve clean lock system-deps sim pdf data fetch-data bench-data
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,8 +52,20 @@ book: $(STAMP)
 pdf: $(STAMP) $(PDF_APT_STAMP)
 	$(BIN)/python -m cgov.handouts
 
-test: $(STAMP) $(APT_STAMP)
+test: $(STAMP) $(APT_STAMP) fetch-data
 	$(BIN)/python -m pytest
+
+# make data — cache the eight division-code tarballs (sha512-verified; only what is missing),
+#             then derive data/processed/*.csv and data/datapackage.json from the raw sources.
+fetch-data: $(STAMP)
+	$(BIN)/python -m cgov.pipeline fetch
+
+data: fetch-data
+	$(BIN)/python -m cgov.pipeline build
+
+# make bench-data — time and peak memory of the whole pipeline from the cache, load time of each table.
+bench-data: fetch-data
+	$(BIN)/python -m cgov.pipeline bench
 
 sim: $(STAMP)
 	$(BIN)/python -m cgov.sim

@@ -79,7 +79,7 @@ def _stamp_version(app, config) -> None:
     commit = git_commit(Path(app.srcdir))
     stamp = f"版本 {cgov.__version__} · 提交 {commit}"
     config.version = cgov.__version__
-    config.release = stamp
+    config.release = f"{cgov.__version__} · 提交 {commit}"  # the PDF title page prefixes 发行版本
     config.html_theme_options = {**config.html_theme_options,
                                  "extra_footer": f'<p class="cgov-version">{stamp}</p>'}
     config.myst_substitutions = {**config.myst_substitutions, "book_version": cgov.__version__,
@@ -155,9 +155,6 @@ class Citations(_MarkdownDirective):
         return lines
 
 
-KIND_NAMES = {"figure": "图", "table": "表", "number": "正文数字"}
-
-
 class Provenance(_MarkdownDirective):
     """For every chapter: each figure, table and number, the code cell and the cgov functions and
     data sets that produce it."""
@@ -173,13 +170,13 @@ class Provenance(_MarkdownDirective):
                       "| 对象 | 内容 | 代码单元 | 产生它的 cgov 函数 | 数据集 |", "|---|---|---|---|---|"]
             for item in provenance.chapter_items(path):
                 what = (f"{{numref}}`{item.name}`" if item.kind != "number"
-                        else f"{{glue}}`/{docname}.md::{item.name}` （`{item.name}`）")
+                        else f"正文数字 {{glue}}`/{docname}.md::{item.name}` （`{item.name}`）")
                 functions = "、".join(f"`{f}`" for f in item.functions) or "—"
                 if item.source:
                     functions += f"；声明的来源：{item.source}"
                 datasets = "、".join(f"`{d}`" for d in item.datasets) or "—"
                 caption = item.caption.replace("|", "\\|")
-                lines.append(f"| {KIND_NAMES[item.kind]} {what} | {caption} | 第 {item.cell} 个 | "
+                lines.append(f"| {what} | {caption} | 第 {item.cell} 个 | "
                              f"{functions} | {datasets} |")
             lines.append("")
         return lines
