@@ -47,10 +47,11 @@ system-deps: $(APT_STAMP)
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-# make pdf — A4 handouts with XeLaTeX: the whole book and one PDF per page, in _build/latex, then
-#            copied into the site (_build/html/_downloads/pdf) so the teaching page can link to them.
+# make pdf — A4 handouts with XeLaTeX: the whole book and one PDF per chapter, in _build/latex; then the
+#            site, which copies them to _build/html/downloads/pdf and links them (使用本书授课, chapter pages).
 pdf: $(STAMP) $(PDF_APT_STAMP)
 	$(BIN)/python -m cgov.handouts
+	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(STAMP) $(APT_STAMP) fetch-data
 	$(BIN)/python -m pytest
