@@ -15,9 +15,12 @@ APT_STAMP := $(VENV)/.apt-stamp
 PDF_APT_PACKAGES := texlive-xetex texlive-lang-chinese texlive-latex-extra texlive-latex-recommended \
   texlive-fonts-recommended latexmk fonts-noto-cjk fonts-dejavu-core poppler-utils
 PDF_APT_STAMP := $(VENV)/.apt-pdf-stamp
+# npm packages (package-lock.json): MathJax typesets formulas at build time; axe-core and Lighthouse check
+# the site. Node.js comes from Debian when it is missing.
+NPM_STAMP := node_modules/.installed-stamp
 PORT ?= 8000
 
-.PHONY: book test serve clean lock system-deps sim pdf data fetch-data bench-data
+.PHONY: book test serve clean lock system-deps sim pdf data fetch-data bench-data bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,18 +45,27 @@ $(PDF_APT_STAMP): $(STAMP)
 	$(call apt_install,$(PDF_APT_PACKAGES))
 	@touch $@
 
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory node-from-debian
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: node-from-debian
+node-from-debian:
+	$(call apt_install,nodejs npm)
+
 system-deps: $(APT_STAMP)
 
-book: $(STAMP)
+book: $(STAMP) $(NPM_STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 # make pdf — A4 handouts with XeLaTeX: the whole book and one PDF per chapter, in _build/latex; then the
 #            site, which copies them to _build/html/downloads/pdf and links them (使用本书授课, chapter pages).
-pdf: $(STAMP) $(PDF_APT_STAMP)
+pdf: $(STAMP) $(PDF_APT_STAMP) $(NPM_STAMP)
 	$(BIN)/python -m cgov.handouts
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: $(STAMP) $(APT_STAMP) fetch-data
+test: $(STAMP) $(APT_STAMP) $(NPM_STAMP) fetch-data
 	$(BIN)/python -m pytest
 
 # make data — cache the eight division-code tarballs (sha512-verified; only what is missing),
@@ -67,6 +79,11 @@ data: fetch-data
 # make bench-data — time and peak memory of the whole pipeline from the cache, load time of each table.
 bench-data: fetch-data
 	$(BIN)/python -m cgov.pipeline bench
+
+# make bench — per page: bytes transferred (gzip) and requests in Chromium; Lighthouse mobile scores of a
+#              sample page; clean, no-change and prose-edit build times of the book (in a temporary folder).
+bench: $(STAMP) $(APT_STAMP) $(NPM_STAMP)
+	$(BIN)/python -m cgov.bench
 
 sim: $(STAMP)
 	$(BIN)/python -m cgov.sim
