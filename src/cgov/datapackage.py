@@ -333,3 +333,63 @@ def descriptor(hashes: dict[str, str]) -> dict:
     resources += [_resource(n, s, hashes[n], False) for n, s in PROCESSED.items()]
     return {"name": "cgov-book-data", "title": "《基层党建引领社区治理》数据包 (data of the book)",
             "licenses": [BOOK], "resources": resources}
+
+
+def appendix_markdown(page_dir: str = "..") -> str:
+    """MyST Markdown of the appendix 数据与来源: checks, then each dataset with provenance and codebook.
+
+    ``page_dir`` is the repository root relative to the page, for the ``{download}`` links.
+    """
+    import json
+
+    import pandas as pd
+
+    from cgov import data
+    package = json.loads((paths.DATA / "datapackage.json").read_text(encoding="utf-8"))
+    out = ["## 检查结果（由数据生成）", "", _checks_markdown(data), ""]
+    out += ["## 数据集", ""]
+    for res in package["resources"]:
+        out += [f"### {res['title']}", "", f"`{res['name']}` — {res['description']}", "",
+                f"- 来源 (source)：{res['sources'][0]['title']}",
+                f"- 许可 (licence)：{res['licenses'][0]['name']} — {res['licenses'][0].get('title', '')}",
+                f"- 引用 (cite)：{res['x_cite']}",
+                f"- 获取方式 (origin)：{res['x_origin']}",
+                f"- sha256：`{res['hash'].removeprefix('sha256:')}`",
+                f"- 下载：{{download}}`{res['path'].split('/')[-1]} <{page_dir}/data/{res['path']}>`", ""]
+        if "schema" in res:
+            rows = [{"字段 field": f"`{f['name']}`", "类型 type": f["type"], "单位 unit": f.get("x_unit", ""),
+                     "名称": f["title"], "说明 description": f["description"].replace("|", "/"),
+                     "约束 constraints": ", ".join(f"{k}={v}" for k, v in f.get("constraints", {}).items()
+                                                  if k != "pattern")}
+                    for f in res["schema"]["fields"]]
+            out += [pd.DataFrame(rows).to_markdown(index=False), ""]
+    return "\n".join(out)
+
+
+def _checks_markdown(data) -> str:
+    """Tables of the numbers the data appendix reports: totals, matching, 村改居, census match rate."""
+    import pandas as pd
+    v = data.load("division_vintages")[["npm_version", "vintage", "as_of", "residents_committees",
+                                        "village_committees", "residents_like", "village_like", "counties"]]
+    v["as_of"] = v["as_of"].dt.strftime("%Y-%m-%d")
+    m = data.load("unit_matching")
+    m["matched_share_%"] = ((m["matched_by_code"] + m["matched_by_name"]) / m["units_from"] * 100).round(2)
+    t = data.load("unit_transitions")
+    cgj = (t[(t["from_type"] == "村委会") & (t["to_type"] == "居委会")].groupby("vintage_to")["units"].sum()
+           .rename("村改居 units").reset_index())
+    cw = data.load("county_crosswalk")
+    groups = cw.groupby("vintage").agg(counties=("county_code", "size"),
+                                       one_to_one=("one_to_one", "sum"),
+                                       in_multi_county_groups=("group_size", lambda s: int((s > 1).sum())))
+    c = data.load("census_county")
+    rate = c.groupby(["census_year", "match"]).size().unstack(fill_value=0)
+    rate["match_rate_%"] = ((rate.get("code", 0) + rate.get("name", 0))
+                            / (rate.sum(axis=1) - rate.get("no_code", 0)) * 100).round(1)
+    comp = data.load("unit_count_comparison")[["unit", "source", "reference_date", "value",
+                                               "difference_from_nbs"]]
+    comp["reference_date"] = comp["reference_date"].dt.strftime("%Y-%m-%d")
+    parts = [("各版本全国合计（不含占位行 350527000000）", v), ("相邻年份村级单位匹配", m),
+             ("县级单位协调结果（按年份）", groups.reset_index()),
+             ("村改居（村委会→居委会）单位数，按终止年份", cgj),
+             ("人口普查县级行与区划代码的匹配", rate.reset_index()), ("统计口径比较", comp)]
+    return "\n\n".join(f"**{title}**\n\n{frame.to_markdown(index=False)}" for title, frame in parts)
