@@ -133,3 +133,21 @@ def test_no_stray_spaces_between_chinese_characters(site):
         for paragraph in soup(path).select("main p, article p"):
             match = broken.search(paragraph.get_text())
             assert not match, f"{path.relative_to(site)}: line break in {match.group()!r}"
+
+
+def test_every_page_has_a_description_and_an_icon(site):
+    """Search engines show the description; a missing icon is a failed request in every browser."""
+    for path in pages(site):
+        if "_static" in path.relative_to(site).parts:
+            continue
+        page = soup(path)
+        description = page.find("meta", attrs={"name": "description"})
+        assert description and description.get("content", "").strip(), f"{path.name}: no meta description"
+        icon = page.find("link", rel="icon")
+        assert icon and (path.parent / icon["href"]).resolve().is_file(), f"{path.name}: no favicon"
+
+
+def test_every_table_has_headers(site):
+    for path in pages(site):
+        for table in soup(path).select("article table:not(.indextable)"):  # the index's is for layout
+            assert table.find("th"), f"{path.relative_to(site)}: a table without header cells"

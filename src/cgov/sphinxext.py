@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import atexit
+import html
 import json
 import re
 import shutil
@@ -85,7 +86,8 @@ def without_scripts(html: str, *names: str) -> str:
 
 
 def _page_context(app, pagename, templatename, context, doctree) -> None:
-    """Per page: no thebe, MathJax's SVG styles only where there is math, no empty header cells."""
+    """Per page: no thebe, deferred scripts, MathJax's SVG styles only where there is math, accessible
+    markup, and a description where the page has none of its own."""
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [a for a in context[key] if not _mentions_thebe(a)]
@@ -95,14 +97,18 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
         context["metatags"] = context.get("metatags", "") + f"\n<style>{tex2svg({'css': True})}</style>"
     if "body" in context:
         context["body"] = accessible_body(context["body"])
+    if 'name="description"' not in context.get("metatags", ""):  # pages Sphinx writes: search, index
+        text = html.unescape(re.sub(r"<[^>]+>", "", "：".join(filter(None, [context.get("title"), context.get("docstitle")]))))
+        description = html.escape(text, quote=True)
+        context["metatags"] = context.get("metatags", "") + f'\n<meta name="description" content="{description}" />'
 
 
-def accessible_body(html: str) -> str:
+def accessible_body(body: str) -> str:
     """Empty header cells (the pandas index corner) become data cells (axe ``empty-table-header``);
     bibliography entries get the list-item role their ``role="list"`` parent requires (docutils writes
     the deprecated ``doc-biblioentry``)."""
-    html = re.sub(r"<th(\s[^>]*)?>\s*</th>", r"<td\1></td>", html)
-    return html.replace('role="doc-biblioentry"', 'role="listitem"')
+    body = re.sub(r"<th(\s[^>]*)?>\s*</th>", r"<td\1></td>", body)
+    return body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
 def _deferred(script):
