@@ -1,0 +1,58 @@
+"""``cgov report``: the book's diagnosis run on a community's own survey.
+
+:func:`build_report` validates the survey (and optionally the community file) against the codebook of
+:mod:`cgov.sim.codebook`, computes the indicators with :mod:`cgov.models`, suppresses small cells and
+writes an offline HTML report with CSV tables into a new folder — all of it, or nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import cgov
+from cgov.errors import DataError
+from cgov.report import indicators, privacy, render, validate
+from cgov.sim.codebook import COMMUNITIES, RESIDENTS
+
+TITLE = "社区治理诊断报告"
+SIM_BANNER = "本报告所用数据是模拟数据（教学用，非真实数据），其中的数字不描述任何真实社区。"
+
+
+def load(path: Path, table, drop=()):
+    """Read and validate one input file against a codebook table; raise DataError listing every problem."""
+    return validate.validate(path, validate.read_cells(path), table, drop)
+
+
+def check_output(out: Path) -> None:
+    """Refuse an output path that is a file or a non-empty folder (a report is never merged or overwritten)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise DataError(out, "输出位置已存在且不是空文件夹；请换一个新的文件夹名 (the output exists and is not an "
+                             "empty folder: choose a new one)")
+
+
+def build_report(survey: Path, out: Path, communities: Path | None = None, min_cell: int = privacy.MIN_CELL,
+                 drop=()) -> list[indicators.Result]:
+    """Validate, compute and write the report into ``out``; return the result tables."""
+    if min_cell < privacy.MIN_CELL:
+        raise ValueError(f"min_cell 不能小于 {privacy.MIN_CELL} (min_cell cannot be below {privacy.MIN_CELL})")
+    survey, out = Path(survey), Path(out)
+    check_output(out)
+    people = load(survey, RESIDENTS, drop)
+    places = load(Path(communities), COMMUNITIES) if communities else None
+    if places is not None:
+        unknown = ~people["community_id"].isin(places["community_id"])
+        if unknown.any():
+            raise validate.SurveyInvalid(validate._listed(
+                survey, "community_id", unknown, people["community_id"],
+                f"社区编号 “{{}}” 不在社区文件 {Path(communities).name} 中 (community not in the community file)"))
+    results = indicators.compute(people, places, min_cell)
+    simulated = "is_simulated" in people and bool(people["is_simulated"].all())
+    intro = [f"数据文件：{survey.name}（sha256 {hashlib.sha256(survey.read_bytes()).hexdigest()[:16]}…）"
+             + (f"；社区文件：{Path(communities).name}" if communities else ""),
+             f"由 cgov {cgov.__version__} 按《基层党建引领社区治理》一书的编码表和方法生成。为保护受访者，"
+             f"任何少于 {min_cell} 人的表格格子都不显示（显示为 “—”）"
+             + (f"；生成报告时去掉了列：{'、'.join(drop)}" if drop else "") + "。"]
+    by_name = {r.name: r for r in results}
+    page = render.page(TITLE, intro, results, render.figures(by_name), SIM_BANNER if simulated else "")
+    render.write_atomically(out, {"report.html": page, **{f"tables/{r.name}.csv": r.frame for r in results}})
+    return results

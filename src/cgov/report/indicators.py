@@ -1,0 +1,203 @@
+"""The book's diagnostic indicators of one survey, as tidy result tables with small cells suppressed.
+
+Every statistic is computed by :mod:`cgov.models` where the book has an estimator for it (α, logit,
+random-intercept ICC), so the report gives the same numbers as the book on the same data.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+from cgov import models
+from cgov.report.privacy import suppress
+from cgov.sim.codebook import COMMUNITIES, RESIDENTS
+
+#: Above this many respondents the random-intercept models are too slow (minutes at 100 000) and the
+#: ICC comes from the one-way ANOVA (method-of-moments) estimator instead.
+MAX_MIXED = 5000
+ITEMS = [v.name for v in RESIDENTS.variables if v.name.startswith("belong_")]
+#: Community outcomes: column -> Chinese label.
+OUTCOMES = {"voted": "选举投票率", "active": "活动参与率", "activities": "平均活动次数", "belonging": "归属感均分",
+            "satisfied": "满意率", "trusting": "信任率"}
+#: Community characteristics from the community file correlated with the outcomes.
+TRAITS = [v.name for v in COMMUNITIES.variables if v.type in ("integer", "number") and v.name != "shuangbaodao_year"]
+AGE_BINS, AGE_LABELS = [17, 34, 49, 64, 200], ["18–34 岁", "35–49 岁", "50–64 岁", "65 岁及以上"]
+LOGIT_FORMULA = "voted ~ age + C(sex) + C(housing) + party_member + tenure_years"
+_FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError, PerfectSeparationError)
+
+
+@dataclass
+class Result:
+    """One result table: file stem, Chinese title, the table, and a note on how it was computed."""
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+
+
+def dimensions() -> dict[str, list[str]]:
+    """The belonging scale and its dimensions from the codebook labels ("归属感 1（认同感）")."""
+    out = {f"归属感量表（{len(ITEMS)} 题）": ITEMS}
+    for var in RESIDENTS.variables:
+        if var.name in ITEMS:
+            out.setdefault(re.search(r"（(.+)）", var.label)[1], []).append(var.name)
+    return out
+
+
+def respondents(survey: pd.DataFrame, communities: pd.DataFrame | None) -> pd.DataFrame:
+    """Per respondent: the outcomes as floats (shares are 0/1) and the breakdown variables as labels."""
+    frame = pd.DataFrame({
+        "community_id": survey["community_id"].astype(str),
+        "voted": survey["voted"].astype(float), "active": (survey["activities"] > 0).astype(float),
+        "activities": survey["activities"].astype(float),
+        "belonging": survey[ITEMS].astype(float).mean(axis=1),
+        "satisfaction": survey["satisfaction"].astype(float), "trust_rc": survey["trust_rc"].astype(float),
+        "satisfied": (survey["satisfaction"] >= 4).astype(float), "trusting": (survey["trust_rc"] >= 4).astype(float),
+        "性别": survey["sex"].astype(str),
+        "年龄组": pd.cut(survey["age"].astype(float), AGE_BINS, labels=AGE_LABELS).astype(str),
+        "住房产权": survey["housing"].astype(str),
+        "党员身份": np.where(survey["party_member"].astype(bool), "党员", "非党员"),
+    })
+    if communities is not None:
+        types = communities.set_index(communities["community_id"].astype(str))["community_type"].astype(str)
+        frame["社区类型"] = frame["community_id"].map(types)
+    return frame
+
+
+def _rates(groups) -> pd.DataFrame:
+    return groups.agg(n=("voted", "size"), **{k: (k, "mean") for k in OUTCOMES})
+
+
+def compute(survey: pd.DataFrame, communities: pd.DataFrame | None, min_cell: int) -> list[Result]:
+    """All result tables of the report, in reading order."""
+    people = respondents(survey, communities)
+    per_community = _rates(people.groupby("community_id", sort=True)).reset_index()
+    results = [
+        Result("overall", "总体指标", _overall(people, per_community)),
+        Result("by_group", "分组指标", _by_group(people, min_cell),
+               f"每组少于 {min_cell} 人的格子不显示；一组中只隐藏一个格子时，同组人数最少的另一格也隐藏。"),
+        Result("participation_logit", "选举投票的 logit 模型", *_logit(survey)),
+        Result("belonging_reliability", "归属感量表及其信度", _reliability(survey)),
+        Result("belonging_distribution", "归属感得分分布", _distribution(people["belonging"].mul(2).round().div(2),
+                                                                  "score", min_cell)),
+        Result("ratings_distribution", "满意度与信任的回答分布", _ratings(people, min_cell)),
+        Result("icc", "社区间差异：组内相关系数 ICC", *_icc(people)),
+        Result("communities", "各社区指标", _communities(per_community, communities, min_cell),
+               f"受访者少于 {min_cell} 人的社区不显示其指标。"),
+    ]
+    if communities is not None:
+        shown = results[-1].frame[~results[-1].frame["suppressed"]]
+        results.append(Result("community_correlations", "社区特征与社区指标的相关", _correlations(shown),
+                              "Pearson 相关系数，以社区为单位（受访者过少而不显示的社区不计入）。"))
+    return results
+
+
+def _overall(people: pd.DataFrame, per_community: pd.DataFrame) -> pd.DataFrame:
+    rows = [("受访者人数", len(people)), ("社区数", people["community_id"].nunique()),
+            ("每社区受访者（最少）", per_community["n"].min()), ("每社区受访者（中位数）", per_community["n"].median()),
+            ("每社区受访者（最多）", per_community["n"].max())]
+    rows += [(label, people[column].mean()) for column, label in OUTCOMES.items()]
+    rows += [("满意度均分（1–5）", people["satisfaction"].mean()), ("信任均分（1–5）", people["trust_rc"].mean())]
+    return pd.DataFrame(rows, columns=["indicator", "value"]).assign(n=len(people))
+
+
+def _by_group(people: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    keys = [k for k in ("性别", "年龄组", "住房产权", "党员身份", "社区类型") if k in people.columns]
+    parts = [_rates(people.groupby(k, sort=True)).rename_axis("group").reset_index().assign(breakdown=k)
+             for k in keys]
+    frame = pd.concat(parts, ignore_index=True)
+    return suppress(frame[["breakdown", "group", "n", *OUTCOMES]], min_cell, within="breakdown")
+
+
+def _logit(survey: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    note = f"模型 {LOGIT_FORMULA}，标准误按社区聚类（cgov.models.logit）。"
+    try:
+        return models.logit(survey, LOGIT_FORMULA, cluster="community_id"), note
+    except _FAILURES as exc:
+        return pd.DataFrame(columns=models.TIDY_COLUMNS), f"无法估计 (could not be estimated): {exc}"
+
+
+def _reliability(survey: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for scale, items in dimensions().items():
+        score = survey[items].astype(float).mean(axis=1)
+        try:
+            alpha = models.cronbach_alpha(survey[items])
+        except _FAILURES:
+            alpha = np.nan
+        rows.append({"scale": scale, "items": "、".join(items), "alpha": alpha, "mean": score.mean(),
+                     "sd": score.std(ddof=1), "n": len(score)})
+    return pd.DataFrame(rows)
+
+
+def _distribution(values: pd.Series, name: str, min_cell: int) -> pd.DataFrame:
+    counts = values.value_counts().sort_index()
+    frame = pd.DataFrame({name: counts.index, "n": counts.to_numpy(), "share": counts.to_numpy() / len(values)})
+    return suppress(frame, min_cell, keys=[name])
+
+
+def _ratings(people: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    answers = {v.name: dict(v.answers) for v in RESIDENTS.variables if v.name in ("satisfaction", "trust_rc")}
+    parts = []
+    for column, labels in answers.items():
+        part = _distribution(people[column].astype(int), "code", min_cell)
+        parts.append(part.assign(question=column, answer=part["code"].map(labels)))
+    return pd.concat(parts, ignore_index=True)[["question", "code", "answer", "n", "share", "suppressed"]]
+
+
+def anova_icc(values: pd.Series, groups: pd.Series) -> float:
+    """One-way ANOVA (method-of-moments) ICC(1) with the unbalanced-design group size n₀, floored at 0."""
+    stats = values.groupby(groups).agg(["size", "mean"])
+    n, k, grand = len(values), len(stats), values.mean()
+    within = ((values - groups.map(stats["mean"])) ** 2).sum() / (n - k)
+    between = (stats["size"] * (stats["mean"] - grand) ** 2).sum() / (k - 1)
+    n0 = (n - (stats["size"] ** 2).sum() / n) / (k - 1)
+    var_group = max((between - within) / n0, 0.0)
+    return var_group / (var_group + within)
+
+
+def _icc(people: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    small = len(people) <= MAX_MIXED
+    rows = []
+    for column, label in {**{k: OUTCOMES[k] for k in ("belonging", "activities")},
+                          "satisfaction": "满意度（1–5）", "trust_rc": "信任（1–5）", "voted": "选举投票"}.items():
+        if small and column == "voted":
+            how, fit = "多层 logit，潜变量尺度（cgov.models.mixed_logit）", models.mixed_logit
+        elif small:
+            how, fit = "线性随机截距模型 REML（cgov.models.mixed_linear）", models.mixed_linear
+        else:
+            how, fit = "单因素方差分析 ICC(1)（method of moments）", None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                icc = (anova_icc(people[column], people["community_id"]) if fit is None else
+                       fit(people, f"{column} ~ 1", "community_id").set_index("term").loc["ICC", "estimate"])
+        except _FAILURES:
+            icc = np.nan
+        rows.append({"outcome": column, "label": label, "icc": float(icc), "estimator": how, "n": len(people),
+                     "communities": people["community_id"].nunique()})
+    note = ("受访者不多于 {:,} 人时用本书的多层模型估计；更多时改用单因素方差分析估计量，"
+            "结果与 REML 接近而快得多。").format(MAX_MIXED)
+    return pd.DataFrame(rows), note
+
+
+def _communities(per_community: pd.DataFrame, communities: pd.DataFrame | None, min_cell: int) -> pd.DataFrame:
+    frame = suppress(per_community, min_cell)
+    if communities is None:
+        return frame
+    traits = communities[["community_id", "community_type", *TRAITS]].assign(
+        community_id=communities["community_id"].astype(str))
+    return frame.merge(traits, on="community_id", how="left")
+
+
+def _correlations(shown: pd.DataFrame) -> pd.DataFrame:
+    rows = [{"trait": trait, "outcome": outcome, "r": shown[trait].astype(float).corr(shown[outcome]),
+             "communities": int(shown[[trait, outcome]].dropna().shape[0])}
+            for trait in TRAITS for outcome in OUTCOMES]
+    return pd.DataFrame(rows)

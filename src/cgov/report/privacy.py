@@ -1,0 +1,66 @@
+"""Protect respondents: refuse columns that identify people, suppress table cells with too few respondents."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+#: Cells (rows of a result table) describing fewer respondents than this are never shown; raise only.
+MIN_CELL = 5
+
+#: Column names that suggest personal identifiers: what they hold (Chinese (English)) -> pattern.
+NAME_PATTERNS = {
+    "姓名 (names)": r"姓名|名字|称呼|(^|_)(full_?|first_?|last_?|respondent_?)?name($|_)",
+    "电话号码 (phone numbers)": r"电话|手机|联系方式|phone|mobile|(^|_)tel($|_)",
+    "身份证件号码 (ID numbers)": r"身份证|证件|护照|id_?card|id_?no|id_?number|identity|passport",
+    "住址 (addresses)": r"住址|地址|门牌|address",
+    "其他联系方式 (other contact details)": r"微信|邮箱|wechat|e_?mail|(^|_)qq($|_)",
+}
+#: Cell contents that are personal identifiers whatever the column is called.
+CONTENT_PATTERNS = {
+    "手机号码 (mobile phone numbers)": re.compile(r"(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}"),
+    "身份证号码 (ID card numbers)": re.compile(r"\d{17}[\dXx]|\d{15}"),
+}
+
+
+def identifying_name(column: str) -> str | None:
+    """What a column name suggests it identifies (e.g. "电话号码 (phone numbers)"), or None."""
+    name = column.strip().lower().replace(" ", "_").replace("-", "_")
+    for what, pattern in NAME_PATTERNS.items():
+        if re.search(pattern, name):
+            return what
+    return None
+
+
+def identifying_content(text: pd.Series) -> tuple[str, int] | None:
+    """(what, position of the first such cell) if a text column holds phone or ID card numbers, else None."""
+    length = text.str.len()
+    candidates = text[(length >= 11) & (length <= 20)]
+    for what, pattern in CONTENT_PATTERNS.items():
+        hit = candidates.str.fullmatch(pattern.pattern)
+        if hit.any():
+            return what, text.index.get_loc(hit[hit].index[0])
+    return None
+
+
+def suppress(frame: pd.DataFrame, min_cell: int, keys=(), within: str | None = None) -> pd.DataFrame:
+    """Blank every row with ``n < min_cell`` (its count and all its statistics) and flag it ``suppressed``.
+
+    ``keys`` (and ``within``) name the columns that say which cell a row is; they stay visible. Rows
+    that partition a total (the groups of one breakdown ``within``, or else the whole table) also get
+    secondary suppression: when exactly one row of a partition is hidden, the next smallest is hidden
+    too, so the hidden count cannot be recovered by subtracting the others from the total.
+    """
+    frame = frame.copy()
+    hidden = frame["n"] < min_cell
+    parts = frame.groupby(within, sort=False).groups.values() if within else [frame.index]
+    for index in parts:
+        if hidden[index].sum() == 1 and len(index) > 1:
+            hidden[frame.loc[index, "n"][~hidden[index]].idxmin()] = True
+    keys = {*keys, within}
+    values = [c for c in frame.columns if c not in keys and c != "n" and pd.api.types.is_numeric_dtype(frame[c])
+              and not pd.api.types.is_bool_dtype(frame[c])]
+    frame[values] = frame[values].astype("float64").mask(hidden)
+    frame["n"] = frame["n"].astype("Int64").mask(hidden)
+    frame["suppressed"] = hidden.to_numpy()
+    return frame
