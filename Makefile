@@ -20,7 +20,7 @@ PDF_APT_STAMP := $(VENV)/.apt-pdf-stamp
 NPM_STAMP := node_modules/.installed-stamp
 PORT ?= 8000
 
-.PHONY: book test serve clean lock system-deps sim pdf data fetch-data bench-data bench
+.PHONY: book test serve clean lock system-deps sim pdf data fetch-data bench-data bench dist
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,6 +84,12 @@ bench-data: fetch-data
 #              sample page; clean, no-change and prose-edit build times of the book (in a temporary folder).
 bench: $(STAMP) $(APT_STAMP) $(NPM_STAMP)
 	$(BIN)/python -m cgov.bench
+
+# make dist — the release: a clean strict build in _build/dist-site (_build/html is left alone), packed as
+#             dist/cgov-<version>-site.zip, plus the PDF handouts if `make pdf` has made them, and SHA256SUMS.
+#             The version is pyproject.toml's; a git tag v* on HEAD must agree.
+dist: $(STAMP) $(NPM_STAMP)
+	$(BIN)/python -m cgov.publish dist
 
 sim: $(STAMP)
 	$(BIN)/python -m cgov.sim

@@ -13,3 +13,5 @@ SIM = DATA / "sim"
 BUILD = ROOT / "_build"
 #: Per-chapter results JSON written by :func:`cgov.glue.publish`.
 RESULTS = Path(os.environ.get("CGOV_RESULTS", BUILD / "results"))
+#: Release files made by ``make dist`` (:mod:`cgov.publish`).
+DIST = ROOT / "dist"
