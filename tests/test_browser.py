@@ -50,20 +50,18 @@ def served(site):
 
 @pytest.fixture(scope="module")
 def visits(site, browser, served) -> dict[str, Visit]:
-    """Every page of the site, opened once on a desktop screen and once on a 360 px phone."""
-    desktop, phone = browser.new_context(), browser.new_context(viewport=PHONE, is_mobile=True)
+    """Every page of the site, opened once on a desktop screen, then narrowed to a 360 px phone."""
+    context = browser.new_context()
     found = {}
     for name in page_names(site):
-        page, load = open_page(desktop, served + name)
+        page, load = open_page(context, served + name)
         links = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
-        found[name] = Visit(load, axe_violations(page), links, 0)
+        violations = axe_violations(page)
+        page.set_viewport_size(PHONE)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        found[name] = Visit(load, violations, links, overflow)
         page.close()
-        small, _ = open_page(phone, served + name, settle_ms=0)
-        found[name].phone_overflow = small.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        small.close()
-    desktop.close()
-    phone.close()
+    context.close()
     return found
 
 

@@ -98,8 +98,8 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
         context["body"] = accessible_body(context["body"])
     if 'name="description"' not in context.get("metatags", ""):  # pages Sphinx writes: search, index
-        text = html.unescape(re.sub(r"<[^>]+>", "", "：".join(filter(None, [context.get("title"), context.get("docstitle")]))))
-        description = html.escape(text, quote=True)
+        title = "：".join(filter(None, [context.get("title"), context.get("docstitle")]))
+        description = html.escape(html.unescape(re.sub(r"<[^>]+>", "", title)), quote=True)
         context["metatags"] = context.get("metatags", "") + f'\n<meta name="description" content="{description}" />'
 
 
