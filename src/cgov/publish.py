@@ -93,21 +93,23 @@ def load_redirects(path: Path) -> dict[str, str]:
     return mapping
 
 
-def redirect_page(old: str, new: str, title: str, base: str) -> str:
+def redirect_page(old: str, new: str, title: str, base: str, icon: str = "") -> str:
     """A static page at ``old`` that sends the reader on to ``new`` (relative link; canonical link to
-    ``new`` when the base URL is known)."""
-    target = html.escape(posixpath.relpath(new, posixpath.dirname(old) or "."))
-    icon = html.escape(posixpath.relpath("_static/favicon.svg", posixpath.dirname(old) or "."))
+    ``new`` when the base URL is known; ``icon`` is the favicon's path from the site root)."""
+    here = posixpath.dirname(old) or "."
+    target = html.escape(posixpath.relpath(new, here))
     canonical = f'<link rel="canonical" href="{html.escape(base + new)}">\n' if base else ""
+    icon = f'<link rel="icon" href="{html.escape(posixpath.relpath(icon, here))}">\n' if icon else ""
     return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
             f'<title>页面已迁移：{html.escape(title)}</title>\n'
             f'<meta name="description" content="本页已迁移至《{html.escape(title)}》。">\n'
             f'<meta name="robots" content="noindex">\n<meta http-equiv="refresh" content="0; url={target}">\n'
-            f'{canonical}<link rel="icon" href="{icon}">\n</head>\n<body>\n'
+            f'{canonical}{icon}</head>\n<body>\n'
             f'<p>本页已迁移至 <a href="{target}">{html.escape(title)}</a>。</p>\n</body>\n</html>\n')
 
 
-def write_redirects(outdir: Path, mapping: dict[str, str], titles: dict[str, str], base: str) -> list[Path]:
+def write_redirects(outdir: Path, mapping: dict[str, str], titles: dict[str, str], base: str,
+                    icon: str = "") -> list[Path]:
     """Write a redirect page for each moved page; ReleaseError if a target is missing or an old path
     is still a page of this build."""
     written = []
@@ -118,7 +120,7 @@ def write_redirects(outdir: Path, mapping: dict[str, str], titles: dict[str, str
             raise ReleaseError(f"{REDIRECTS}: {old} is still a page of the book; remove its redirect")
         page = outdir / old
         page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(redirect_page(old, new, titles.get(new, new), base), encoding="utf-8")
+        page.write_text(redirect_page(old, new, titles.get(new, new), base, icon), encoding="utf-8")
         written.append(page)
     return written
 
@@ -134,7 +136,8 @@ def _write_sitemap_and_redirects(app, exception) -> None:
     docs = sorted(d for d in app.env.found_docs if d not in NOT_CONTENT)
     pages = [app.builder.get_target_uri(d) for d in docs]
     titles = {page: app.env.titles[d].astext() for d, page in zip(docs, pages) if d in app.env.titles}
-    write_redirects(outdir, load_redirects(Path(app.srcdir) / REDIRECTS), titles, base)
+    icon = f"_static/{Path(app.config.html_favicon).name}" if app.config.html_favicon else ""
+    write_redirects(outdir, load_redirects(Path(app.srcdir) / REDIRECTS), titles, base, icon)
     (outdir / SITEMAP).write_text(sitemap_xml(pages, base), encoding="utf-8")
 
 
@@ -198,17 +201,31 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def changelog_top(text: str) -> tuple[str, str]:
+    """(version, date or "unreleased") of the newest entry of CHANGELOG.md (``## 0.1.0 — 2026-11-27``)."""
+    match = re.search(r"^## (\S+) — (\S+)", text, re.M)
+    if not match:
+        raise ReleaseError("CHANGELOG.md has no entry of the form '## <version> — <date or unreleased>'")
+    return match.group(1), match.group(2)
+
+
 def release_version(root: Path = paths.ROOT) -> str:
-    """The version in pyproject.toml, checked against the installed package and any ``v*`` tag on HEAD."""
+    """The version in pyproject.toml, checked against the installed package, the newest CHANGELOG entry
+    and any ``v*`` tag on HEAD (a tagged release must have a dated CHANGELOG entry)."""
     declared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     if cgov.__version__ != declared:
         raise ReleaseError(f"installed cgov is {cgov.__version__}, pyproject.toml says {declared}: "
                            f"reinstall (make does it)")
+    logged, date = changelog_top((root / "CHANGELOG.md").read_text(encoding="utf-8"))
+    if logged != declared:
+        raise ReleaseError(f"the newest CHANGELOG.md entry is {logged}, the version is {declared}")
     tags = subprocess.run(["git", "tag", "--points-at", "HEAD", "--list", "v*"], cwd=root,
                           capture_output=True, text=True).stdout.split()
     wrong = [tag for tag in tags if tag != f"v{declared}"]
     if wrong:
         raise ReleaseError(f"HEAD is tagged {', '.join(wrong)}, but the version is {declared} (tag v{declared})")
+    if tags and date == "unreleased":
+        raise ReleaseError(f"HEAD is tagged v{declared}: give its CHANGELOG.md entry the release date")
     return declared
 
 
