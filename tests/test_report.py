@@ -72,16 +72,23 @@ def test_round_trip_equals_models(sim_report, residents):
     assert rel["alpha"].iloc[0] == pytest.approx(models.cronbach_alpha(residents[items]), rel=1e-9)
     assert rel.loc["认同感", "alpha"] == pytest.approx(models.cronbach_alpha(residents[items[:3]]), rel=1e-9)
     assert rel.loc["凝聚力", "alpha"] == pytest.approx(models.cronbach_alpha(residents[items[3:]]), rel=1e-9)
-    logit = models.logit(residents, indicators.LOGIT_FORMULA, cluster="community_id")
+    places = data.load("sim_communities")
+    survey = residents.merge(places[["community_id", "community_type"]], on="community_id").assign(  # as chapter 04
+        vote=lambda d: d["voted"].astype(int), party=lambda d: d["party_member"].astype(int),
+        belonging=lambda d: d[items].mean(axis=1) - 3, age10=lambda d: (d["age"] - 47) / 10,
+        owner_commodity=lambda d: ((d["housing"] == "自有住房") & (d["community_type"] == "商品房")).astype(int))
+    logit = models.logit(survey, "vote ~ party + belonging + age10 + owner_commodity", cluster="community_id")
     reported = table(sim_report, "participation_logit")
-    assert list(reported["term"]) == list(logit["term"])
+    assert list(reported["term"]) == ["Intercept", "party", "belonging", "age10", "owner_commodity"]
     np.testing.assert_allclose(reported[["estimate", "std_error", "exp_estimate"]],
                                logit[["estimate", "std_error", "exp_estimate"]], rtol=1e-9)
     icc = table(sim_report, "icc").set_index("outcome")["icc"]
-    frame = residents.assign(belonging=residents[items].astype(float).mean(axis=1))
-    for outcome in ("belonging", "trust_rc"):
-        expected = models.mixed_linear(frame, f"{outcome} ~ 1", "community_id").set_index("term").loc["ICC"]
-        assert icc[outcome] == pytest.approx(expected["estimate"], rel=1e-6)
+    for outcome in ("satisfaction", "trust_rc"):   # chapter 03: (MSB − MSW) / (MSB + (k − 1) MSW), k = 25 each
+        values, groups = residents[outcome].astype(float), residents["community_id"]
+        k, means = 25, values.groupby(groups).transform("mean")
+        msb = k * ((values.groupby(groups).mean() - values.mean()) ** 2).sum() / (groups.nunique() - 1)
+        msw = ((values - means) ** 2).sum() / (len(values) - groups.nunique())
+        assert icc[outcome] == pytest.approx((msb - msw) / (msb + (k - 1) * msw), rel=1e-9)
     expected = models.mixed_logit(residents, "voted ~ 1", "community_id").set_index("term").loc["ICC"]
     assert icc["voted"] == pytest.approx(expected["estimate"], rel=1e-6)
 
@@ -130,8 +137,8 @@ def test_large_surveys_use_anova_icc(small, tmp_path, monkeypatch):
     icc = table(tmp_path / "out", "icc")
     assert icc["estimator"].str.contains("方差分析").all()
     people = pd.read_csv(small)
-    assert icc.set_index("outcome").loc["trust_rc", "icc"] == pytest.approx(
-        indicators.anova_icc(people["trust_rc"].astype(float), people["community_id"]))
+    assert icc.set_index("outcome").loc["voted", "icc"] == pytest.approx(
+        indicators.anova_icc(people["voted"].astype(float), people["community_id"]))
 
 
 # ---- a gallery of inputs ---------------------------------------------------------------------------
@@ -298,7 +305,8 @@ def test_small_cells_suppressed_in_the_report(small, tmp_path):
     assert groups.loc[("党员身份", "非党员"), "suppressed"]  # secondary: else total − 非党员 = 2
     com = table(tmp_path / "out", "communities").set_index("community_id")
     assert com.loc["C004", "suppressed"] and com[["n", "voted", "belonging"]].loc["C004"].isna().all()
-    assert not com.loc["C001", "suppressed"]
+    assert com["suppressed"].sum() == 2  # secondary: one more community, else its n gives away C004's
+    assert com.loc[~com["suppressed"], "n"].min() >= 10
     assert "（显示为 “—”）" in (tmp_path / "out" / "report.html").read_text()
 
 
@@ -356,5 +364,20 @@ def test_python_dash_m_cgov(tmp_path):
     assert proc.returncode == 1 and "缺少必需的列" in proc.stderr and "Traceback" not in proc.stderr
     script = Path(sys.executable).with_name("cgov")
     assert script.is_file(), "the cgov console script is not installed (pip install -e .)"
-    proc = subprocess.run([str(script), "report", "--help"], capture_output=True, text=True)
-    assert proc.returncode == 0 and "--min-cell" in proc.stdout
+    assert "from cgov.__main__ import main" in script.read_text()
+
+
+def test_book_page_matches_the_tool(tmp_path, capsys):
+    """book/own-survey.md quotes a real message and states the tool's real thresholds."""
+    from cgov.report import validate
+
+    page = (ROOT / "book" / "own-survey.md").read_text(encoding="utf-8")
+    survey = tmp_path / "居民调查.csv"
+    survey.write_bytes(SURVEY.read_bytes())
+    rewrite(survey, set_cell(7, "age", "200"))
+    code, err = run(capsys, "report", survey, "--out", tmp_path / "报告")
+    quoted = re.search(r"\$ cgov report 居民调查.csv --out 报告\n(.+)\n", page)[1]
+    assert code == 1 and err.strip() == quoted
+    assert f"默认 {privacy.MIN_CELL}，只能调高" in page and f"少于 {privacy.MIN_CELL} 人" in page
+    assert f"不多于 {indicators.MAX_MIXED} 人时" in page and validate.MAX_LISTED == 5 and "超过五处" in page
+    assert "- file: book/own-survey" in (ROOT / "_toc.yml").read_text(encoding="utf-8")

@@ -1,7 +1,8 @@
 """The book's diagnostic indicators of one survey, as tidy result tables with small cells suppressed.
 
-Every statistic is computed by :mod:`cgov.models` where the book has an estimator for it (α, logit,
-random-intercept ICC), so the report gives the same numbers as the book on the same data.
+Every statistic is computed as the book's chapters compute it — α, the participation logit and the
+multilevel logit by :mod:`cgov.models`, the ICC of continuous outcomes by the ANOVA estimator of
+chapter 03 — so the report gives the same numbers as the book on the same data.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from cgov import models
 from cgov.report.privacy import suppress
 from cgov.sim.codebook import COMMUNITIES, RESIDENTS
 
-#: Above this many respondents the random-intercept models are too slow (minutes at 100 000) and the
-#: ICC comes from the one-way ANOVA (method-of-moments) estimator instead.
+#: Above this many respondents the multilevel logit is too slow (minutes at 100 000) and the ICC of
+#: voting comes from the one-way ANOVA (method-of-moments) estimator on the 0/1 scale instead.
 MAX_MIXED = 5000
 ITEMS = [v.name for v in RESIDENTS.variables if v.name.startswith("belong_")]
 #: Community outcomes: column -> Chinese label.
@@ -27,7 +28,8 @@ OUTCOMES = {"voted": "选举投票率", "active": "活动参与率", "activities
 #: Community characteristics from the community file correlated with the outcomes.
 TRAITS = [v.name for v in COMMUNITIES.variables if v.type in ("integer", "number") and v.name != "shuangbaodao_year"]
 AGE_BINS, AGE_LABELS = [17, 34, 49, 64, 200], ["18–34 岁", "35–49 岁", "50–64 岁", "65 岁及以上"]
-LOGIT_FORMULA = "voted ~ age + C(sex) + C(housing) + party_member + tenure_years"
+#: Voting in the last committee election (chapter 04): party member, belonging − 3, (age − 47)/10.
+LOGIT_FORMULA = "vote ~ party + belonging + age10"
 _FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError, PerfectSeparationError)
 
 
@@ -82,7 +84,7 @@ def compute(survey: pd.DataFrame, communities: pd.DataFrame | None, min_cell: in
         Result("overall", "总体指标", _overall(people, per_community)),
         Result("by_group", "分组指标", _by_group(people, min_cell),
                f"每组少于 {min_cell} 人的格子不显示；一组中只隐藏一个格子时，同组人数最少的另一格也隐藏。"),
-        Result("participation_logit", "选举投票的 logit 模型", *_logit(survey)),
+        Result("participation_logit", "选举投票的 logit 模型", *_logit(survey, people)),
         Result("belonging_reliability", "归属感量表及其信度", _reliability(survey)),
         Result("belonging_distribution", "归属感得分分布", _distribution(people["belonging"].mul(2).round().div(2),
                                                                   "score", min_cell)),
@@ -115,10 +117,18 @@ def _by_group(people: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     return suppress(frame[["breakdown", "group", "n", *OUTCOMES]], min_cell, within="breakdown")
 
 
-def _logit(survey: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    note = f"模型 {LOGIT_FORMULA}，标准误按社区聚类（cgov.models.logit）。"
+def _logit(survey: pd.DataFrame, people: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The participation model of chapter 04 (without the owner × 商品房 term when there is no community file)."""
+    design = pd.DataFrame({"vote": survey["voted"].astype(int), "party": survey["party_member"].astype(int),
+                           "belonging": people["belonging"] - 3, "age10": (survey["age"].astype(float) - 47) / 10,
+                           "community_id": people["community_id"]})
+    formula = LOGIT_FORMULA
+    if "社区类型" in people:
+        design["owner_commodity"] = ((people["住房产权"] == "自有住房") & (people["社区类型"] == "商品房")).astype(int)
+        formula += " + owner_commodity"
+    note = f"模型 {formula}（第 4 章的模型），标准误按社区聚类（cgov.models.logit）。"
     try:
-        return models.logit(survey, LOGIT_FORMULA, cluster="community_id"), note
+        return models.logit(design, formula, cluster="community_id"), note
     except _FAILURES as exc:
         return pd.DataFrame(columns=models.TIDY_COLUMNS), f"无法估计 (could not be estimated): {exc}"
 
@@ -163,27 +173,23 @@ def anova_icc(values: pd.Series, groups: pd.Series) -> float:
 
 
 def _icc(people: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    small = len(people) <= MAX_MIXED
     rows = []
     for column, label in {**{k: OUTCOMES[k] for k in ("belonging", "activities")},
                           "satisfaction": "满意度（1–5）", "trust_rc": "信任（1–5）", "voted": "选举投票"}.items():
-        if small and column == "voted":
-            how, fit = "多层 logit，潜变量尺度（cgov.models.mixed_logit）", models.mixed_logit
-        elif small:
-            how, fit = "线性随机截距模型 REML（cgov.models.mixed_linear）", models.mixed_linear
-        else:
-            how, fit = "单因素方差分析 ICC(1)（method of moments）", None
+        anova = column != "voted" or len(people) > MAX_MIXED
+        how = ("单因素方差分析 ICC(1)" + ("，0/1 尺度" if column == "voted" else "") if anova
+               else "多层 logit，潜变量尺度（cgov.models.mixed_logit）")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                icc = (anova_icc(people[column], people["community_id"]) if fit is None else
-                       fit(people, f"{column} ~ 1", "community_id").set_index("term").loc["ICC", "estimate"])
+                icc = (anova_icc(people[column], people["community_id"]) if anova else
+                       models.mixed_logit(people, "voted ~ 1", "community_id").set_index("term").loc["ICC", "estimate"])
         except _FAILURES:
             icc = np.nan
         rows.append({"outcome": column, "label": label, "icc": float(icc), "estimator": how, "n": len(people),
                      "communities": people["community_id"].nunique()})
-    note = ("受访者不多于 {:,} 人时用本书的多层模型估计；更多时改用单因素方差分析估计量，"
-            "结果与 REML 接近而快得多。").format(MAX_MIXED)
+    note = (f"连续变量用单因素方差分析估计量（与第 3 章相同）；投票在受访者不多于 {MAX_MIXED} 人时用第 4 章的多层 "
+            "logit（潜变量尺度），更多时多层模型太慢，改用方差分析估计量（0/1 尺度，数值较小，不可直接比较）。")
     return pd.DataFrame(rows), note
 
 

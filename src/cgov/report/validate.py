@@ -154,7 +154,7 @@ def _convert(path: Path, text: pd.Series, var: Var) -> tuple[pd.Series, list[Dat
         bad = present.notna() & (values.isna() | ((values % 1 != 0) if var.type == "integer" else False))
         values = values.mask(bad).astype("Int64" if var.type == "integer" else "Float64")
     elif var.type == "boolean":
-        values = present.str.lower().map(_BOOLEAN).astype("boolean")
+        values = present.map(lambda v: _BOOLEAN.get(v.lower()), na_action="ignore").astype("boolean")
         bad = present.notna() & values.isna()
     elif var.type == "date":
         values = pd.to_datetime(present, format="%Y-%m-%d", errors="coerce")
