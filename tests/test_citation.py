@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from pybtex.database import parse_file
 
 import cgov
-from cgov import cite
+from cgov import cite, data
 from cgov.apparatus import STATUS_LABELS, chapters, git_commit, verification_status
 from cgov.handouts import as_chapter
 from conftest import ROOT
@@ -138,10 +138,10 @@ def test_citing_page_has_forms_for_book_chapters_and_datasets(site):
     assert cite.gbt7714_book(work) in text
     for number, _, title in chapters(ROOT):
         assert cite.gbt7714_chapter(work, title, number) in text
-    package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    for resource in package["resources"]:
+    resources = [res for _, res in data.resources().values()]
+    for resource in resources:
         assert cite.gbt7714_dataset(work, resource.get("title", resource["name"])) in text, resource["name"]
-    assert text.count("APA") >= 1 + len(chapters(ROOT)) + len(package["resources"])
+    assert text.count("APA") >= 1 + len(chapters(ROOT)) + len(resources)
 
 
 def test_reproducibility_page_states_seed_versions_and_times(site):

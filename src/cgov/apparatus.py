@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import json
 import platform
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 import cgov
-from cgov import cite, paths, provenance
+from cgov import cite, data, paths, provenance
 from cgov.style import SEED
 
 logger = logging.getLogger(__name__)
@@ -104,8 +103,9 @@ def chapters(srcdir: Path) -> list[tuple[int, str, str]]:
     return found
 
 
-def _datapackage(srcdir: Path) -> dict:
-    return json.loads((srcdir / "data" / "datapackage.json").read_text(encoding="utf-8"))
+def _datasets() -> dict[str, tuple[Path, dict]]:
+    """Every table of the real and the simulated data package: name -> (file, descriptor)."""
+    return {name: (folder / res["path"], res) for name, (folder, res) in data.resources().items()}
 
 
 def _pdf_name(docname: str) -> str:
@@ -146,7 +146,7 @@ class Citations(_MarkdownDirective):
                       f"- **APA**：{cite.apa_chapter(work, title, number)}", ""]
         lines += ["## 数据集", "",
                   "引用本书整理的数据表时，请同时引用原始来源（见各条“原始来源”）。", ""]
-        for resource in _datapackage(srcdir)["resources"]:
+        for _, resource in _datasets().values():
             sources = "；".join(s.get("title", "") for s in resource.get("sources", [])) or "—"
             lines += [f"### {resource.get('title', resource['name'])}（`{resource['name']}`）", "",
                       f"- **GB/T 7714**：{cite.gbt7714_dataset(work, resource.get('title', resource['name']))}",
@@ -224,14 +224,15 @@ def _add_download_box(app, doctree) -> None:
     srcdir, up = Path(app.srcdir), "../" * docname.count("/")
     stem = Path(docname).name
     links = [(f"{up}{DOWNLOADS}/notebooks/{stem}.ipynb", "本章 notebook（.ipynb）")]
-    resources = {r["name"]: r for r in _datapackage(srcdir)["resources"]}
+    datasets = _datasets()
     for name in _chapter_datasets(srcdir / f"{docname}.md"):
-        if name not in resources:
-            logger.warning(f"{docname} loads {name!r}, which is not in data/datapackage.json",
-                           location=docname)
+        if name not in datasets:
+            logger.warning(f"{docname} loads {name!r}, which is in no data package", location=docname)
             continue
-        links.append((f"{up}{DOWNLOADS}/data/{Path(resources[name]['path']).name}", f"数据 {name}（CSV）"))
+        links.append((f"{up}{DOWNLOADS}/data/{datasets[name][0].name}", f"数据 {name}（CSV）"))
     links.append((f"{up}{DOWNLOADS}/data/datapackage.json", "数据说明（datapackage.json）"))
+    if any(name.startswith("sim_") for name in _chapter_datasets(srcdir / f"{docname}.md")):
+        links.append((f"{up}{DOWNLOADS}/data/sim_datapackage.json", "模拟数据说明（sim_datapackage.json）"))
     if (paths.RESULTS / f"{stem}.json").is_file():  # written while the notebook executed
         links.append((f"{up}{DOWNLOADS}/results/{stem}.json", "本章全部数字（JSON）"))
     if (_latex_dir(app) / _pdf_name(docname)).is_file():
@@ -275,12 +276,12 @@ def _write_downloads(app, exception) -> None:
     import jupytext
 
     srcdir, out = Path(app.srcdir), Path(app.outdir) / DOWNLOADS
-    package = _datapackage(srcdir)
     for folder in ("notebooks", "data", "results"):
         (out / folder).mkdir(parents=True, exist_ok=True)
     shutil.copy2(srcdir / "data" / "datapackage.json", out / "data" / "datapackage.json")
-    for resource in package["resources"]:
-        shutil.copy2(srcdir / "data" / resource["path"], out / "data" / Path(resource["path"]).name)
+    shutil.copy2(srcdir / "data" / "sim" / "datapackage.json", out / "data" / "sim_datapackage.json")
+    for file, _ in _datasets().values():
+        shutil.copy2(file, out / "data" / file.name)
     for source in sorted((srcdir / "notebooks").glob("*.md")):
         jupytext.write(jupytext.read(source), out / "notebooks" / f"{source.stem}.ipynb", fmt="ipynb")
         results = paths.RESULTS / f"{source.stem}.json"

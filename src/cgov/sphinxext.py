@@ -6,6 +6,7 @@
   glyphs the site uses; the search index loads only on the search page.
 - Accessibility: empty table header cells become data cells, bibliography entries list items
   (:func:`accessible_body`); the sidebar logo sits in a navigation landmark (``templates/``).
+- Line breaks of the Markdown source between two Chinese characters do not become spaces.
 - Scripts are deferred, so that text shows before they load; sphinx-thebe's assets are dropped (the book
   has no live kernels).
 """
@@ -169,7 +170,36 @@ def _builder_inited(app) -> None:
         app.add_css_file("cgov.css")
 
 
+#: CJK characters and punctuation: a line break between two of them is not a word space.
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+def _join_cjk_lines(app, doctree, docname) -> None:
+    """Drop the spaces that source line breaks would put between Chinese characters
+    (a break next to a number or a Latin word stays a space, as around inline numbers).
+
+    MyST keeps a soft line break as its own text node, so a break is judged by the last
+    character before it and the first after it within the paragraph. Runs on resolved doctrees,
+    so generated content (bibliography entries) is joined too.
+    """
+    for paragraph in doctree.findall(nodes.paragraph):
+        texts = [t for t in paragraph.findall(nodes.Text)
+                 if not isinstance(t.parent, (nodes.literal, nodes.raw))]
+        for i, text in enumerate(texts):
+            value = _CJK_BREAK.sub("", text.astext())
+            if value.strip() == "" and "\n" in value:
+                before = texts[i - 1].astext()[-1:] if i > 0 else ""
+                after = texts[i + 1].astext()[:1] if i + 1 < len(texts) else ""
+                if _IS_CJK.match(before) and _IS_CJK.match(after):
+                    value = ""
+            if value != text.astext():
+                text.parent.replace(text, nodes.Text(value))
+
+
 def setup(app):
+    app.connect("doctree-resolved", _join_cjk_lines)
     app.add_html_math_renderer("cgov_svg", (_visit_math, None), (_visit_displaymath, None))
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _builder_inited)
