@@ -76,7 +76,9 @@ def _visit_displaymath(self, node) -> None:
         self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
         self.add_permalink_ref(node, _("Link to this equation"))
         self.body.append("</span>")
-    self.body.append(tex2svg({"tex": node.astext(), "display": True}) + "</div>\n")
+    svg = tex2svg({"tex": node.astext(), "display": True})
+    # A wide formula scrolls sideways on a phone: keyboard users must be able to reach it too.
+    self.body.append(svg.replace("<mjx-container", '<mjx-container tabindex="0"', 1) + "</div>\n")
     raise nodes.SkipNode
 
 
