@@ -124,11 +124,11 @@ def test_report_is_complete_and_offline(sim_report):
 def test_anova_icc_by_hand_and_close_to_reml(residents):
     values, groups = pd.Series([1.0, 2, 3, 4, 5, 6]), pd.Series(list("aaabbb"))
     between, within = 3 * (1.5**2 + 1.5**2), 4 / 4       # MSB (k−1 = 1) and MSW (N−k = 4), n₀ = 3
-    assert indicators.anova_icc(values, groups) == pytest.approx((between - within) / 3 / ((between - within) / 3 + within))
-    assert indicators.anova_icc(pd.Series([1.0, 2, 1, 2]), pd.Series(list("aabb"))) == 0.0
+    assert models.anova_icc(values, groups) == pytest.approx((between - within) / 3 / ((between - within) / 3 + within))
+    assert models.anova_icc(pd.Series([1.0, 2, 1, 2]), pd.Series(list("aabb"))) == 0.0
     frame = residents.assign(belonging=residents[[f"belong_{i}" for i in range(1, 7)]].astype(float).mean(axis=1))
     reml = models.mixed_linear(frame, "belonging ~ 1", "community_id").set_index("term").loc["ICC", "estimate"]
-    assert indicators.anova_icc(frame["belonging"], frame["community_id"]) == pytest.approx(reml, abs=0.01)
+    assert models.anova_icc(frame["belonging"], frame["community_id"]) == pytest.approx(reml, abs=0.01)
 
 
 def test_large_surveys_use_anova_icc(small, tmp_path, monkeypatch):
@@ -138,7 +138,7 @@ def test_large_surveys_use_anova_icc(small, tmp_path, monkeypatch):
     assert icc["estimator"].str.contains("方差分析").all()
     people = pd.read_csv(small)
     assert icc.set_index("outcome").loc["voted", "icc"] == pytest.approx(
-        indicators.anova_icc(people["voted"].astype(float), people["community_id"]))
+        models.anova_icc(people["voted"].astype(float), people["community_id"]))
 
 
 # ---- a gallery of inputs ---------------------------------------------------------------------------

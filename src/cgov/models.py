@@ -414,3 +414,19 @@ def its(data: pd.DataFrame, outcome: str, time: str, start, maxlags: int | None 
     lags = maxlags if maxlags is not None else int(4 * (len(frame) / 100) ** (2 / 9))
     fit = sm.OLS(frame[outcome].to_numpy(float), design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     return tidy(fit, f"中断时间序列（HAC，滞后 {lags}）")
+
+
+def anova_icc(values: pd.Series, groups: pd.Series) -> float:
+    """One-way ANOVA (method-of-moments) ICC(1): the share of variance between ``groups``.
+
+    σ²_between = (MSB − MSW) / n₀ with n₀ the unbalanced-design group size, floored at 0;
+    ICC = σ²_between / (σ²_between + MSW). Cheap at any sample size, unlike the mixed models.
+    """
+    values = values.astype(float)
+    stats = values.groupby(groups).agg(["size", "mean"])
+    n, k, grand = len(values), len(stats), values.mean()
+    within = ((values - groups.map(stats["mean"])) ** 2).sum() / (n - k)
+    between = (stats["size"] * (stats["mean"] - grand) ** 2).sum() / (k - 1)
+    n0 = (n - (stats["size"] ** 2).sum() / n) / (k - 1)
+    var_group = max((between - within) / n0, 0.0)
+    return var_group / (var_group + within)

@@ -161,17 +161,6 @@ def _ratings(people: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[["question", "code", "answer", "n", "share", "suppressed"]]
 
 
-def anova_icc(values: pd.Series, groups: pd.Series) -> float:
-    """One-way ANOVA (method-of-moments) ICC(1) with the unbalanced-design group size n₀, floored at 0."""
-    stats = values.groupby(groups).agg(["size", "mean"])
-    n, k, grand = len(values), len(stats), values.mean()
-    within = ((values - groups.map(stats["mean"])) ** 2).sum() / (n - k)
-    between = (stats["size"] * (stats["mean"] - grand) ** 2).sum() / (k - 1)
-    n0 = (n - (stats["size"] ** 2).sum() / n) / (k - 1)
-    var_group = max((between - within) / n0, 0.0)
-    return var_group / (var_group + within)
-
-
 def _icc(people: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     rows = []
     for column, label in {**{k: OUTCOMES[k] for k in ("belonging", "activities")},
@@ -182,7 +171,7 @@ def _icc(people: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                icc = (anova_icc(people[column], people["community_id"]) if anova else
+                icc = (models.anova_icc(people[column], people["community_id"]) if anova else
                        models.mixed_logit(people, "voted ~ 1", "community_id").set_index("term").loc["ICC", "estimate"])
         except _FAILURES:
             icc = np.nan
