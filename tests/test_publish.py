@@ -270,7 +270,7 @@ def second_execution(tmp_path_factory) -> Path:
             if (folder / f"{stem}.json").is_file():
                 shutil.copy(folder / f"{stem}.json", merged)
             if (folder / stem).is_dir():
-                shutil.copytree(folder / stem, merged / stem)
+                shutil.copytree(folder / stem, merged / stem, dirs_exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CGOV_RESULTS", str(merged))
         for stem in BOOK_CHAPTERS:

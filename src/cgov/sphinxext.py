@@ -196,8 +196,9 @@ def _join_cjk_lines(app, doctree, docname) -> None:
                 after = texts[i + 1].astext()[:1] if i + 1 < len(texts) else ""
                 if _IS_CJK.match(before) and _IS_CJK.match(after):
                     value = ""
-            if value != text.astext():
-                text.parent.replace(text, nodes.Text(value))
+            if value != text.astext():  # by identity: Text nodes are strings, equal ones abound
+                parent = text.parent
+                parent[next(i for i, child in enumerate(parent.children) if child is text)] = nodes.Text(value)
 
 
 def setup(app):
