@@ -183,7 +183,7 @@ def _join_cjk_lines(app, doctree, docname) -> None:
     (a break next to a number or a Latin word stays a space, as around inline numbers).
 
     MyST keeps a soft line break as its own text node, so a break is judged by the last
-    character before it and the first after it within the paragraph. Runs on resolved doctrees,
+    character before it and the first after it within the paragraph (empty text nodes skipped). Runs on resolved doctrees,
     so generated content (bibliography entries) is joined too.
     """
     for paragraph in doctree.findall(nodes.paragraph):
@@ -192,8 +192,8 @@ def _join_cjk_lines(app, doctree, docname) -> None:
         for i, text in enumerate(texts):
             value = _CJK_BREAK.sub("", text.astext())
             if value.strip() == "" and "\n" in value:
-                before = texts[i - 1].astext()[-1:] if i > 0 else ""
-                after = texts[i + 1].astext()[:1] if i + 1 < len(texts) else ""
+                before = next((t.astext()[-1] for t in reversed(texts[:i]) if t.astext()), "")
+                after = next((t.astext()[0] for t in texts[i + 1:] if t.astext()), "")
                 if _IS_CJK.match(before) and _IS_CJK.match(after):
                     value = ""
             if value != text.astext():  # by identity: Text nodes are strings, equal ones abound
