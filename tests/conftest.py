@@ -1,6 +1,7 @@
 """Shared fixtures: the clean strict build of the whole book, made once per test session."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -45,3 +46,12 @@ def site(strict_build) -> Path:
     """The built HTML site; fails (not skips) every test that needs it when the build failed."""
     assert strict_build.returncode == 0, f"the strict build failed:\n{strict_build.log[-6000:]}"
     return strict_build.html
+
+
+@pytest.fixture(scope="session")
+def published(strict_build):
+    """``published("02-vitality")``: the values a chapter published in the session's strict build."""
+    def values(stem: str) -> dict[str, float]:
+        records = json.loads((strict_build.results / f"{stem}.json").read_text(encoding="utf-8"))
+        return {name: record["value"] for name, record in records.items()}
+    return values

@@ -14,19 +14,14 @@ from cgov.sim.world import complaints10
 TRUTH = json.loads((paths.SIM / "sim_parameters.json").read_text(encoding="utf-8"))["parameters"]
 
 
-def results(strict_build, chapter: str) -> dict[str, float]:
-    records = json.loads((strict_build.results / f"{chapter}.json").read_text(encoding="utf-8"))
-    return {name: record["value"] for name, record in records.items()}
+@pytest.fixture(scope="module")
+def vitality(published):
+    return published("02-vitality")
 
 
 @pytest.fixture(scope="module")
-def vitality(strict_build):
-    return results(strict_build, "02-vitality")
-
-
-@pytest.fixture(scope="module")
-def satisfaction(strict_build):
-    return results(strict_build, "03-satisfaction")
+def satisfaction(published):
+    return published("03-satisfaction")
 
 
 # ---------- 02-vitality: real data ----------

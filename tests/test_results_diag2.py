@@ -13,24 +13,19 @@ from cgov import data
 from cgov.paths import SIM
 
 
-def results(strict_build, chapter: str) -> dict[str, float]:
-    records = json.loads((strict_build.results / f"{chapter}.json").read_text(encoding="utf-8"))
-    return {name: record["value"] for name, record in records.items()}
-
-
 @pytest.fixture(scope="module")
 def truth() -> dict:
     return json.loads((SIM / "sim_parameters.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def participation(strict_build):
-    return results(strict_build, "04-participation")
+def participation(published):
+    return published("04-participation")
 
 
 @pytest.fixture(scope="module")
-def resources(strict_build):
-    return results(strict_build, "05-resources")
+def resources(published):
+    return published("05-resources")
 
 
 def p(truth, name):

@@ -24,15 +24,13 @@ def rows(name: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def mechanisms(strict_build) -> dict[str, float]:
-    records = json.loads((strict_build.results / "06-mechanisms.json").read_text(encoding="utf-8"))
-    return {k: r["value"] for k, r in records.items()}
+def mechanisms(published):
+    return published("06-mechanisms")
 
 
 @pytest.fixture(scope="module")
-def platforms(strict_build) -> dict[str, float]:
-    records = json.loads((strict_build.results / "11-platforms.json").read_text(encoding="utf-8"))
-    return {k: r["value"] for k, r in records.items()}
+def platforms(published):
+    return published("11-platforms")
 
 
 # ---- 06: real division codes ------------------------------------------------------------------

@@ -11,24 +11,19 @@ import pytest
 from cgov import data, paths
 
 
-def results(build, stem):
-    return {k: v["value"] for k, v in
-            json.loads((build.results / f"{stem}.json").read_text(encoding="utf-8")).items()}
+@pytest.fixture(scope="module")
+def embedding(published):
+    return published("07-embedding")
 
 
 @pytest.fixture(scope="module")
-def embedding(strict_build):
-    return results(strict_build, "07-embedding")
+def participation(published):
+    return published("08-strong-participation")
 
 
 @pytest.fixture(scope="module")
-def participation(strict_build):
-    return results(strict_build, "08-strong-participation")
-
-
-@pytest.fixture(scope="module")
-def deliberation(strict_build):
-    return results(strict_build, "09-deliberation")
+def deliberation(published):
+    return published("09-deliberation")
 
 
 @pytest.fixture(scope="module")

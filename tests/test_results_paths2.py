@@ -10,15 +10,13 @@ from cgov import data, paths
 
 
 @pytest.fixture(scope="module")
-def reorganisation(strict_build):
-    return {k: v["value"] for k, v in
-            json.loads((strict_build.results / "10-reorganisation.json").read_text(encoding="utf-8")).items()}
+def reorganisation(published):
+    return published("10-reorganisation")
 
 
 @pytest.fixture(scope="module")
-def action(strict_build):
-    return {k: v["value"] for k, v in
-            json.loads((strict_build.results / "12-action.json").read_text(encoding="utf-8")).items()}
+def action(published):
+    return published("12-action")
 
 
 @pytest.fixture(scope="module")
