@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import frictionless
 import pytest
@@ -101,3 +102,15 @@ def test_share_above_100_percent_is_impossible(tmp_path):
     with pytest.raises(DataError) as err:
         data.read_table(copy, res["schema"])
     assert (err.value.path.name, err.value.row, err.value.column) == ("census_county.csv", 5, "share_65plus")
+
+
+def test_data_appendix_links_each_dataset_to_its_file_in_the_site(site):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup((site / "book" / "data.html").read_text(encoding="utf-8"), "html.parser")
+    links = {a["href"] for a in page.select("main a[download]")}
+    descriptor = json.loads((paths.DATA / "datapackage.json").read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        href = f"../downloads/data/{Path(res['path']).name}"
+        assert href in links, f"{res['name']}: no download link"
+        assert (site / "book" / href).resolve().is_file(), f"{res['name']}: {href} is not in the site"

@@ -35,7 +35,7 @@ STATUS_LABELS = {
     "PARTIAL": "部分核实：部分书目信息尚未见到，待核对",
     "FROM-MEMORY": "未核实：凭记忆录入，待核对",
 }
-DOWNLOADS = "downloads"
+DOWNLOADS = paths.SITE_DOWNLOADS
 
 
 def verification_status(note: str) -> str:

@@ -5,6 +5,8 @@ processed tables get theirs from the pipeline when it writes them, so the hashes
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from cgov import paths
 from cgov.data import sha256
 from cgov.errors import DataError
@@ -338,7 +340,8 @@ def descriptor(hashes: dict[str, str]) -> dict:
 def appendix_markdown(page_dir: str = "..") -> str:
     """MyST Markdown of the appendix 数据与来源: checks, then each dataset with provenance and codebook.
 
-    ``page_dir`` is the repository root relative to the page, for the ``{download}`` links.
+    ``page_dir`` is the site root relative to the page: the links point at the one copy of each file
+    that the site keeps in its downloads folder (written by ``cgov.apparatus``).
     """
     import json
 
@@ -355,7 +358,8 @@ def appendix_markdown(page_dir: str = "..") -> str:
                 f"- 引用 (cite)：{res['x_cite']}",
                 f"- 获取方式 (origin)：{res['x_origin']}",
                 f"- sha256：`{res['hash'].removeprefix('sha256:')}`",
-                f"- 下载：{{download}}`{res['path'].split('/')[-1]} <{page_dir}/data/{res['path']}>`", ""]
+                f"- 下载：<a href=\"{page_dir}/{paths.SITE_DOWNLOADS}/data/{Path(res['path']).name}\" download>"
+                f"{Path(res['path']).name}</a>", ""]
         if "schema" in res:
             rows = [{"字段 field": f"`{f['name']}`", "类型 type": f["type"], "单位 unit": f.get("x_unit", ""),
                      "名称": f["title"], "说明 description": f["description"].replace("|", "/"),

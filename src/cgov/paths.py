@@ -11,6 +11,8 @@ RAW = DATA / "raw"
 PROCESSED = DATA / "processed"
 SIM = DATA / "sim"
 BUILD = ROOT / "_build"
+#: Folder of the built site that holds every download (notebooks, data, results, PDFs).
+SITE_DOWNLOADS = "downloads"
 #: Per-chapter results JSON written by :func:`cgov.glue.publish`.
 RESULTS = Path(os.environ.get("CGOV_RESULTS", BUILD / "results"))
 #: Release files made by ``make dist`` (:mod:`cgov.publish`).
