@@ -165,3 +165,15 @@ def test_descriptor_lists_every_processed_table_with_its_hash():
     for name, spec in pipeline_specs():
         assert by_name[name]["hash"] == "sha256:" + data.sha256(paths.DATA / spec["path"])
         assert by_name[name]["licenses"] and by_name[name]["sources"] and by_name[name]["x_cite"]
+
+
+@pytest.mark.parametrize("code, name, expected", [
+    ("130102", "长安区", "市辖区"),
+    ("130171", "石家庄高新技术产业开发区", "功能区"),   # digits 5–6 = 71: a functional zone, not a district
+    ("430671", "岳阳市屈原管理区", "功能区"),
+    ("130181", "辛集市", "县级市"),
+    ("130121", "井陉县", "县"),
+    ("441900", "东莞市", "不设区的地级市"),
+])
+def test_county_type_from_code_and_name(code, name, expected):
+    assert pipeline.county_type(code, name) == expected

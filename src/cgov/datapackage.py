@@ -158,7 +158,7 @@ PROCESSED = {
                     "and of township-level units, with names, county type and harmonised group.",
         source=NBS, licence=NBS_LICENCE, cite=CITE_NBS,
         fields=[VINTAGE, *COUNTY,
-                F("county_type", "string", "县级单位类型", "市辖区/县/自治县/县级市/旗/自治旗/林区/特区/不设区的地级市 (from name)",
+                F("county_type", "string", "县级单位类型", "市辖区/县/自治县/县级市/旗/自治旗/林区/特区/不设区的地级市/功能区 (from code and name; 功能区 = code digits 5–6 of 71–79: 开发区、新区、管理区)",
                   required=True),
                 F("province_code", "string", "省级代码", "2-digit province code", required=True),
                 F("province", "string", "省级单位", "Province", required=True),

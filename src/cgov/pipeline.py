@@ -44,9 +44,15 @@ CENSUS = {2010: ("census_county_2010_v1.xlsx", "2.0.0"), 2020: ("census_county_2
 # ---------------------------------------------------------------- division codes, one vintage
 
 def county_type(code: str, name: str) -> str:
-    """市辖区 / 县 / 自治县 / 县级市 / 旗 / 自治旗 / 林区 / 特区 / 不设区的地级市, from code and name."""
+    """市辖区 / 县 / 自治县 / 县级市 / 旗 / 自治旗 / 林区 / 特区 / 不设区的地级市 / 功能区, from code and name.
+
+    County codes whose digits 5–6 are 71–79 are functional zones (开发区, 新区, 管理区 …) that the
+    statistical codes list at county level from 2017 on; their names end in 区 but they are not 市辖区.
+    """
     if code.endswith("00"):
         return "不设区的地级市"
+    if 71 <= int(code[4:6]) <= 79:
+        return "功能区"
     for suffix, label in (("自治县", "自治县"), ("县", "县"), ("自治旗", "自治旗"), ("旗", "旗"),
                           ("林区", "林区"), ("特区", "特区"), ("区", "市辖区"), ("市", "县级市")):
         if name.endswith(suffix):
