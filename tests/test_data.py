@@ -76,20 +76,16 @@ def test_altered_file(county_2020):
         data.load("county_2020")
 
 
-def test_wrong_type_names_row_and_column(county_2020):
+@pytest.mark.parametrize("row, column, value", [
+    (7, "residents_committees", "很多"),   # not an integer
+    (12, "village_committees", "-3"),      # a negative count is impossible
+])
+def test_bad_value_names_row_and_column(county_2020, row, column, value):
     path, descriptor, res = county_2020
-    _edit(path, descriptor, res, 7, "residents_committees", "很多")
+    _edit(path, descriptor, res, row, column, value)
     with pytest.raises(DataError) as err:
         data.load("county_2020")
-    assert (err.value.path.name, err.value.row, err.value.column) == ("county_2020.csv", 7, "residents_committees")
-
-
-def test_negative_count_names_row_and_column(county_2020):
-    path, descriptor, res = county_2020
-    _edit(path, descriptor, res, 12, "village_committees", "-3")
-    with pytest.raises(DataError) as err:
-        data.load("county_2020")
-    assert (err.value.path.name, err.value.row, err.value.column) == ("county_2020.csv", 12, "village_committees")
+    assert (err.value.path.name, err.value.row, err.value.column) == ("county_2020.csv", row, column)
 
 
 def test_share_above_100_percent_is_impossible(tmp_path):
