@@ -37,3 +37,17 @@ def test_setup_is_deterministic():
     first = cgov.setup().normal(size=3)
     second = cgov.setup().normal(size=3)
     assert (first == second).all()
+
+
+def test_simulated_figures_carry_the_mark_inside_the_image():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cgov import style
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    style.mark_simulated(fig)
+    assert any(t.get_text() == style.SIMULATED_MARK for t in fig.texts)
+    plt.close(fig)
