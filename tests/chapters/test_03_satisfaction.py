@@ -65,3 +65,25 @@ def test_clustering_widens_the_interval_for_a_community_variable(satisfaction, r
     assert satisfaction["trust_cov_cl_low"] == pytest.approx(clustered["conf_low"], abs=0.005)
     assert satisfaction["trust_cov_hc1_high"] < 0 < satisfaction["trust_cov_cl_high"]
     assert satisfaction["se_ratio"] > 1.5
+
+
+def test_clustered_ordered_logit_doubles_the_standard_error_of_a_community_variable(satisfaction):
+    # the chapter's point (and chapter 07's premise): non-clustered ordered-logit SEs are about half the right size
+    assert satisfaction["ol_se_ratio"] > 1.7
+    assert satisfaction["trust_ol_cov_naive_high"] < 0 < satisfaction["trust_ol_cov_cl_high"]
+    assert satisfaction["trust_ol_cov_cl"] == satisfaction["trust_ol_cov_naive"] == satisfaction["trust_ol_coverage"]
+    # … but not when the residuals carry no community variance (satisfaction given trust)
+    assert 0.9 < satisfaction["sat_se_ratio"] < 1.2
+    assert satisfaction["icc_satisfaction_adjusted"] < 0.01
+
+
+def test_share_of_community_intervals_covering_the_mean_recomputed(satisfaction, residents):
+    overall = residents["satisfaction"].mean()
+    covered = 0
+    groups = residents.groupby("community_id")["satisfaction"]
+    for _, answers in groups:
+        values = answers.to_numpy(float)
+        reach = 1.96 * values.std(ddof=1) / len(values) ** 0.5
+        covered += values.mean() - reach <= overall <= values.mean() + reach
+    assert satisfaction["share_ci_mean"] == pytest.approx(100 * covered / groups.ngroups)
+    assert satisfaction["share_ci_mean"] > 50                # "多数社区" in the 工作启示 box
