@@ -21,6 +21,7 @@ def test_published_counts_of_2023(vitality):
     assert vitality["nbs_rc_last"] == 124649
     assert vitality["bulletin_to_nbs_communities"] == pytest.approx(100 * 119437 / 124649)
     assert vitality["community_gap"] == 124649 - 119437
+    assert vitality["community_gap_share"] == pytest.approx(100 * (124649 - 119437) / 124649)
 
 
 def test_growth_of_residents_committees_recomputed(vitality):
