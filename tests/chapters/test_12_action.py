@@ -29,6 +29,7 @@ def test_indicator_counts_add_up(action):
 
 
 def test_district_sizes_recomputed_from_the_code_table(action, units):
+    assert action["few_clusters"] == 40
     districts = units[units["county_type"] == "市辖区"]
     assert action["n_districts"] == len(districts)
     assert action["district_rc_median"] == pytest.approx(float(districts["residents_committees"].median()))
@@ -43,3 +44,16 @@ def test_action_page_offers_the_memo_and_links_the_chapters(site):
     memo = (paths.ROOT / "book" / "_static" / "evidence-memo.md").read_text(encoding="utf-8")
     for part in ["一、选定的诊断", "二、两个我能够实际采集的指标", "三、一个能够检验路径效果的设计", "五、不收集的数据"]:
         assert part in memo
+
+
+def test_few_cluster_rule_is_the_books_forty():
+    """The book's rule (issue 14): fewer than about 40 clusters → wild cluster bootstrap."""
+    text = (paths.ROOT / "notebooks" / "12-action.md").read_text(encoding="utf-8")
+    assert "FEW = 40" in text
+
+
+def test_memo_asks_for_an_evidence_label_on_every_reason():
+    memo = (paths.ROOT / "book" / "_static" / "evidence-memo.md").read_text(encoding="utf-8")
+    assert "证据类型" in memo
+    for label in ("真实数据", "政策文件", "模拟演示"):
+        assert label in memo
