@@ -87,6 +87,10 @@ def test_segmented_trend_with_ar1_errors_recomputed(overview, members):
     assert overview["ols_centenary"] == pytest.approx(ols[3])
     assert overview["segment_acf1"] == pytest.approx(lag1(y - X @ ols))
     assert overview["segment_acf1"] < overview["line_acf1"]
+    t = years - 2010
+    line = np.polyval(np.polyfit(t, y, 1), t)
+    assert overview["ssr_reduction"] == pytest.approx(100 * (1 - ((y - X @ ols) ** 2).sum() / ((y - line) ** 2).sum()))
+    assert overview["ssr_reduction"] > 50                     # "大部分" in the prose
     beta, rho = cochrane_orcutt(y, X)
     assert overview["ar_rho"] == pytest.approx(rho, abs=1e-6)
     assert overview["pre_slope"] == pytest.approx(beta[1], rel=1e-6)
