@@ -1,0 +1,89 @@
+"""Code and type changes of village-level units between vintages of the statistical division codes.
+
+The functions take the processed tables as DataFrames (``cgov.data.load("unit_transitions")``,
+``"county_units"``, ``"province_units"``) and return tidy tables; they load nothing themselves.
+Unit types are those of :data:`cgov.divisions.UNIT_TYPES` (居委会, 村委会, 类似居委会, 类似村委会); the
+column of ``county_units``/``province_units`` that counts a type is given by :data:`TYPE_COLUMNS`.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+#: Count column of county_units / province_units for each unit type.
+TYPE_COLUMNS = {"居委会": "residents_committees", "村委会": "village_committees",
+                "类似居委会": "residents_like", "类似村委会": "village_like"}
+
+
+def _check_type(unit_type: str) -> str:
+    if unit_type not in TYPE_COLUMNS:
+        raise ValueError(f"未知的单位类型 {unit_type!r} (unknown unit type); known: {', '.join(TYPE_COLUMNS)}")
+    return TYPE_COLUMNS[unit_type]
+
+
+def flows(transitions: pd.DataFrame, from_type: str, to_type: str, by=("vintage_from",)) -> pd.Series:
+    """Units (count) that changed from ``from_type`` to ``to_type``, summed over ``by``.
+
+    ``by`` may name columns of ``unit_transitions`` or ``"province_code"`` (the first two digits of
+    the county code of the later vintage). Groups without such a change are absent.
+    """
+    _check_type(from_type), _check_type(to_type)
+    chosen = transitions[(transitions["from_type"] == from_type) & (transitions["to_type"] == to_type)]
+    chosen = chosen.assign(province_code=chosen["county_code"].str[:2])
+    return chosen.groupby(list(by))["units"].sum().astype("int64")
+
+
+def county_flip_shares(transitions: pd.DataFrame, county_units: pd.DataFrame, from_type: str, to_type: str,
+                       vintage_from: int) -> pd.DataFrame:
+    """Per county: units that changed type ``from_type``→``to_type`` after ``vintage_from``, and their
+    share of the county's ``from_type`` units in ``vintage_from`` (the county of the later vintage's
+    code; the denominator is that code's count in ``vintage_from``, missing if the code is new).
+
+    Columns: county_code, province, city, county, units, base, share; sorted by units, largest first.
+    """
+    column = _check_type(from_type)
+    moved = flows(transitions[transitions["vintage_from"] == vintage_from], from_type, to_type,
+                  by=("county_code",)).rename("units")
+    earlier = county_units[county_units["vintage"] == vintage_from].set_index("county_code")
+    later = county_units[county_units["vintage"] == vintage_from + 1].set_index("county_code")
+    names = later[["province", "city", "county"]].combine_first(earlier[["province", "city", "county"]])
+    out = names.reindex(moved.index).assign(units=moved, base=earlier[column].reindex(moved.index))
+    out["share"] = out["units"] / out["base"]
+    return (out.reset_index().sort_values(["units", "county_code"], ascending=[False, True])
+            .reset_index(drop=True)[["county_code", "province", "city", "county", "units", "base", "share"]])
+
+
+def province_change(province_units: pd.DataFrame, vintage_from: int, vintage_to: int,
+                    unit_types=tuple(TYPE_COLUMNS)) -> pd.DataFrame:
+    """Per province: village-level units of ``unit_types`` in two vintages, the change, the relative
+    change and the province's share of the national net change. Sorted by change, most negative first."""
+    columns = [_check_type(t) for t in unit_types]
+    units = province_units.assign(units=province_units[columns].sum(axis=1))
+    wide = units.pivot_table(index=["province_code", "province"], columns="vintage", values="units",
+                             aggfunc="sum").reindex(columns=[vintage_from, vintage_to])
+    if wide.isna().all().any():
+        missing = [v for v in (vintage_from, vintage_to) if wide[v].isna().all()]
+        raise ValueError(f"province_units 中没有版本 {missing} (no such vintage)")
+    out = pd.DataFrame({"before": wide[vintage_from], "after": wide[vintage_to]}).fillna(0).astype("int64")
+    out["change"] = out["after"] - out["before"]
+    out["relative"] = out["change"] / out["before"]
+    out["share_of_national"] = out["change"] / out["change"].sum()
+    return out.reset_index().sort_values("change", kind="stable").reset_index(drop=True)
+
+
+def group_change(county_units: pd.DataFrame, province_code: str, vintage_from: int, vintage_to: int,
+                 unit_type: str = "村委会") -> pd.DataFrame:
+    """Per harmonised county group (``group_id``) of one province: units of ``unit_type`` before and
+    after, and the share that disappeared (``1 - after / before``). Groups harmonise county
+    boundary changes, so a county split or merged between the vintages is compared as one unit.
+    Groups with no such units before are dropped."""
+    column = _check_type(unit_type)
+    rows = county_units[(county_units["province_code"] == province_code)
+                        & county_units["vintage"].isin([vintage_from, vintage_to])]
+    wide = rows.pivot_table(index="group_id", columns="vintage", values=column, aggfunc="sum",
+                            fill_value=0).reindex(columns=[vintage_from, vintage_to], fill_value=0)
+    names = rows[rows["vintage"] == vintage_to].groupby("group_id")["county"].agg("+".join)
+    out = pd.DataFrame({"county": names.reindex(wide.index), "before": wide[vintage_from].astype("int64"),
+                        "after": wide[vintage_to].astype("int64")})
+    out = out[out["before"] > 0]
+    out["decrease"] = 1 - out["after"] / out["before"]
+    return out.reset_index().sort_values("decrease", ascending=False).reset_index(drop=True)
