@@ -70,20 +70,50 @@ def province_change(province_units: pd.DataFrame, vintage_from: int, vintage_to:
     return out.reset_index().sort_values("change", kind="stable").reset_index(drop=True)
 
 
-def group_change(county_units: pd.DataFrame, province_code: str, vintage_from: int, vintage_to: int,
-                 unit_type: str = "村委会") -> pd.DataFrame:
-    """Per harmonised county group (``group_id``) of one province: units of ``unit_type`` before and
-    after, and the share that disappeared (``1 - after / before``). Groups harmonise county
-    boundary changes, so a county split or merged between the vintages is compared as one unit.
-    Groups with no such units before are dropped."""
+def county_change(county_units: pd.DataFrame, province_code: str, vintage_from: int, vintage_to: int,
+                  unit_type: str = "村委会") -> pd.DataFrame:
+    """Per county of one province whose code and name are the same in both vintages: units of
+    ``unit_type`` before and after, and the share that disappeared (``1 - after / before``).
+
+    Counties are compared by code (with a name check) rather than by ``group_id``: a reform that
+    re-codes most units of a county can split the group of an unchanged county (see
+    :func:`broken_links`). Counties with no such units before are dropped.
+    """
     column = _check_type(unit_type)
-    rows = county_units[(county_units["province_code"] == province_code)
-                        & county_units["vintage"].isin([vintage_from, vintage_to])]
-    wide = rows.pivot_table(index="group_id", columns="vintage", values=column, aggfunc="sum",
-                            fill_value=0).reindex(columns=[vintage_from, vintage_to], fill_value=0)
-    names = rows[rows["vintage"] == vintage_to].groupby("group_id")["county"].agg("+".join)
-    out = pd.DataFrame({"county": names.reindex(wide.index), "before": wide[vintage_from].astype("int64"),
-                        "after": wide[vintage_to].astype("int64")})
+    rows = county_units[county_units["province_code"] == province_code].set_index("county_code")
+    before, after = rows[rows["vintage"] == vintage_from], rows[rows["vintage"] == vintage_to]
+    same = before.index.intersection(after.index)
+    same = same[before.loc[same, "county"].to_numpy() == after.loc[same, "county"].to_numpy()]
+    out = pd.DataFrame({"county": before.loc[same, "county"], "before": before.loc[same, column].astype("int64"),
+                        "after": after.loc[same, column].astype("int64")})
     out = out[out["before"] > 0]
     out["decrease"] = 1 - out["after"] / out["before"]
-    return out.reset_index().sort_values("decrease", ascending=False).reset_index(drop=True)
+    return out.reset_index().sort_values(["decrease", "county_code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def broken_links(county_units: pd.DataFrame) -> pd.DataFrame:
+    """County units with the same code and the same name in two consecutive vintages that are
+    nevertheless in different harmonised groups (``group_id``): the crosswalk, built from the flows of
+    matched village-level units, lost the link because too few units could be matched.
+
+    Columns: vintage_from, vintage_to, county_code, county, province, group_from, group_to.
+    """
+    years = sorted(county_units["vintage"].unique())
+    keep = ["county_code", "county", "province", "group_id"]
+    parts = []
+    for a, b in zip(years[:-1], years[1:]):
+        both = county_units.loc[county_units["vintage"] == a, keep].merge(
+            county_units.loc[county_units["vintage"] == b, keep], on=["county_code", "county", "province"],
+            suffixes=("_from", "_to"))
+        parts.append(both[both["group_id_from"] != both["group_id_to"]].assign(vintage_from=a, vintage_to=b))
+    out = pd.concat(parts, ignore_index=True).rename(columns={"group_id_from": "group_from", "group_id_to": "group_to"})
+    return out[["vintage_from", "vintage_to", "county_code", "county", "province", "group_from", "group_to"]]
+
+
+def interval_months(vintages: pd.DataFrame) -> pd.Series:
+    """Months between the as-of dates of consecutive vintages, indexed by the earlier vintage
+    (``division_vintages``: columns vintage, as_of)."""
+    ordered = vintages.sort_values("vintage")
+    dates = pd.to_datetime(ordered["as_of"].astype(str))
+    months = (dates.dt.year * 12 + dates.dt.month).diff().iloc[1:].astype("int64")
+    return pd.Series(months.to_numpy(), index=ordered["vintage"].iloc[:-1].to_numpy(), name="months")
