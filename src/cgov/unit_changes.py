@@ -34,22 +34,23 @@ def flows(transitions: pd.DataFrame, from_type: str, to_type: str, by=("vintage_
 
 def county_flip_shares(transitions: pd.DataFrame, county_units: pd.DataFrame, from_type: str, to_type: str,
                        vintage_from: int) -> pd.DataFrame:
-    """Per county: units that changed type ``from_type``→``to_type`` after ``vintage_from``, and their
-    share of the county's ``from_type`` units in ``vintage_from`` (the county of the later vintage's
-    code; the denominator is that code's count in ``vintage_from``, missing if the code is new).
+    """Per county (code of the later vintage): units that changed type ``from_type``→``to_type`` after
+    ``vintage_from``, and their share of the ``from_type`` units that the county's harmonised group
+    (``group_id``) had in ``vintage_from`` — so a county re-coded between the vintages (县改市) keeps
+    its denominator.
 
     Columns: county_code, province, city, county, units, base, share; sorted by units, largest first.
     """
     column = _check_type(from_type)
-    moved = flows(transitions[transitions["vintage_from"] == vintage_from], from_type, to_type,
-                  by=("county_code",)).rename("units")
-    earlier = county_units[county_units["vintage"] == vintage_from].set_index("county_code")
+    chosen = transitions[transitions["vintage_from"] == vintage_from]
+    moved = flows(chosen, from_type, to_type, by=("county_code", "group_id")).rename("units").reset_index()
+    earlier = county_units[county_units["vintage"] == vintage_from].groupby("group_id")[column].sum()
     later = county_units[county_units["vintage"] == vintage_from + 1].set_index("county_code")
-    names = later[["province", "city", "county"]].combine_first(earlier[["province", "city", "county"]])
-    out = names.reindex(moved.index).assign(units=moved, base=earlier[column].reindex(moved.index))
+    out = moved.join(later[["province", "city", "county"]], on="county_code")
+    out["base"] = out["group_id"].map(earlier)
     out["share"] = out["units"] / out["base"]
-    return (out.reset_index().sort_values(["units", "county_code"], ascending=[False, True])
-            .reset_index(drop=True)[["county_code", "province", "city", "county", "units", "base", "share"]])
+    return (out.sort_values(["units", "county_code"], ascending=[False, True]).reset_index(drop=True)
+            [["county_code", "province", "city", "county", "units", "base", "share"]])
 
 
 def province_change(province_units: pd.DataFrame, vintage_from: int, vintage_to: int,
