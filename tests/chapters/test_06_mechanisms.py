@@ -199,6 +199,19 @@ def test_county_reversal_table_shares(mechanisms):
     assert moved["370725"] / base[group["370725"]] > 0.95          # 昌乐县: nearly every 居委会
 
 
+def test_later_reversals_moved_to_other_prefectures():
+    """The exercise's solution: after the peak the reversals cluster in other prefectures."""
+    city = {(r["vintage"], r["county_code"]): r["city"] for r in rows("county_units")}
+    per = {2020: Counter(), 2021: Counter(), 2022: Counter()}
+    for r in rows("unit_transitions"):
+        year = int(r["vintage_from"])
+        if year in per and (r["from_type"], r["to_type"]) == ("居委会", "村委会"):
+            per[year][city[(str(year + 1), r["county_code"])]] += int(r["units"])
+    assert {name for name, _ in per[2021].most_common(2)} == {"青岛市", "铜仁市"}
+    assert [name for name, _ in per[2022].most_common(2)] == ["淄博市", "枣庄市"]
+    assert per[2021]["潍坊市"] < per[2020]["潍坊市"] / 5          # "大为减少"
+
+
 # ---- the 2019->20 spike: Sichuan's village merger ------------------------------------------------
 
 def test_sichuan_committees_recomputed_from_the_raw_tarballs(mechanisms):
