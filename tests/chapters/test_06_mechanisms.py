@@ -155,6 +155,7 @@ def test_reversal_peak_and_its_provinces_from_the_table(mechanisms):
     assert (mechanisms["mech_rev_shandong"], mechanisms["mech_rev_guizhou"]) == (per[(2020, "37")], per[(2020, "52")])
     assert mechanisms["mech_rev_two_share"] == pytest.approx(100 * (per[(2020, "37")] + per[(2020, "52")]) / 1471)
     assert mechanisms["mech_rev_peak"] > mechanisms["mech_fwd_peak"]   # more reversals than conversions that period
+    assert mechanisms["mech_rev_gap"] == mechanisms["mech_gap_max"] == 16   # "是相邻版本间隔中最长的"
 
 
 def test_reversals_recomputed_from_the_raw_tarballs(mechanisms):
