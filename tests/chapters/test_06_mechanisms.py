@@ -20,6 +20,8 @@ import pytest
 from cgov.divisions import VERSIONS, tarball
 from cgov.sim import truth
 
+pytestmark = pytest.mark.build       # every test reads the numbers of the strict build
+
 ROOT = Path(__file__).resolve().parents[2]
 VERSION_OF = {year: version for version, (year, _) in VERSIONS.items()}
 RC, VC = range(1, 200), range(200, 400)          # digits 10-12 of a 居委会 / 村委会 code
