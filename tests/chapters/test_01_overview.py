@@ -7,6 +7,8 @@ import pytest
 
 from cgov import data
 
+pytestmark = pytest.mark.build       # the tests read the numbers of the strict build
+
 
 @pytest.fixture(scope="module")
 def overview(published):

@@ -9,6 +9,8 @@ from cgov.models import ols
 from cgov.sim import truth
 from cgov.sim.world import complaints10
 
+pytestmark = pytest.mark.build       # the tests read the numbers of the strict build
+
 
 @pytest.fixture(scope="module")
 def satisfaction(published):

@@ -18,16 +18,19 @@ def units():
     return frame[frame["vintage"] == frame["vintage"].max()]
 
 
+@pytest.mark.build
 def test_party_bulletin_figures_are_the_published_ones(action):
     assert action["communities_with_party_2023"] == 119_437          # 2023 党内统计公报
     assert action["coverage_2023"] == pytest.approx(99.9)
 
 
+@pytest.mark.build
 def test_indicator_counts_add_up(action):
     assert action["n_public"] + action["n_licensed"] + action["n_new"] == action["n_indicators"]
     assert action["n_new"] > action["n_public"]
 
 
+@pytest.mark.build
 def test_district_sizes_recomputed_from_the_code_table(action, units):
     assert action["few_clusters"] == 40
     districts = units[units["county_type"] == "市辖区"]
@@ -37,6 +40,7 @@ def test_district_sizes_recomputed_from_the_code_table(action, units):
         100 * float((districts["subdistricts"] < action["few_clusters"]).mean()))
 
 
+@pytest.mark.build
 def test_action_page_offers_the_memo_and_links_the_chapters(site):
     html = (site / "notebooks" / "12-action.html").read_text(encoding="utf-8")
     assert "evidence-memo.md" in html
