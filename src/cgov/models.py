@@ -547,7 +547,8 @@ def wild_cluster_bootstrap(data: pd.DataFrame, formula: str, term: str, cluster:
     distribution (Cameron, Gelbach and Miller 2008). With 2^G ≤ ``reps`` every sign pattern is used, so
     the p-value is exact and needs no seed. ``interval=True`` inverts the test: the 95% interval holds
     every value of the coefficient that the bootstrap test does not reject at 5%. The p-value equals
-    that of ``wildboottest`` (``tests/test_models.py``). One row: estimate, CR1 standard error,
+    that of ``wildboottest`` up to the two draws v = ±1, which tie with the observed statistic and are
+    counted here as at least as extreme (``tests/test_models.py``). One row: estimate, CR1 standard error,
     inverted interval, bootstrap p-value, ``p_value_cr1`` (t with G−1 df) and ``n_clusters``.
     """
     frame = _fit_formula(data, formula, [cluster])
