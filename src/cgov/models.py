@@ -113,20 +113,24 @@ def logit(data: pd.DataFrame, formula: str, cluster: str | None = None) -> pd.Da
     return exponentiate(tidy(fit, "logit" + (f"（按 {cluster} 聚类）" if cluster else "")))
 
 
-def ordered_logit(data: pd.DataFrame, formula: str) -> pd.DataFrame:
+def ordered_logit(data: pd.DataFrame, formula: str, cluster: str | None = None) -> pd.DataFrame:
     """Ordered (proportional-odds) logit; rows ``a/b`` are the thresholds on the latent scale.
 
     The formula has no intercept (the thresholds take its place); odds ratios are for the slopes.
+    With ``cluster`` (e.g. ``"community_id"``) the standard errors are cluster-robust (sandwich with
+    scores summed by cluster, small-sample factor G/(G−1)·(n−1)/(n−k), as statsmodels' ``cov_type=
+    "cluster"``); without it they assume independent respondents, which is far too small for a
+    community-level regressor (chapter 03).
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    frame = _fit_formula(data, formula)
+    frame = _fit_formula(data, formula, [cluster] if cluster else [])
     outcome = formula_columns(formula)[0]
     levels = sorted(frame[outcome].unique())
     frame[outcome] = pd.Categorical(frame[outcome], categories=levels, ordered=True)
     model = OrderedModel.from_formula(formula, frame, distr="logit")
-    fit = model.fit(method="bfgs", disp=False, maxiter=2000)
-    table = exponentiate(tidy(fit, "ordered logit"))
+    fit = model.fit(method="bfgs", disp=False, maxiter=2000, **_cov(frame, cluster, "nonrobust"))
+    table = exponentiate(tidy(fit, "ordered logit" + (f"（按 {cluster} 聚类）" if cluster else "")))
     k = len(levels) - 1
     # statsmodels stores thresholds as the first cut and log increments; report the cuts themselves.
     cuts = model.transform_threshold_params(fit.params.to_numpy())[1:-1]
