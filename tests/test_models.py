@@ -350,3 +350,30 @@ def test_ordered_logit_cluster_se_matches_an_independent_sandwich():
 def test_ordered_logit_cluster_column_must_exist():
     with pytest.raises(ValueError, match="nowhere"):
         M.ordered_logit(_ordered_clustered_sample(), "y ~ x + z - 1", cluster="nowhere")
+
+
+# ---- interval_coverage (ch-c) ----
+
+def test_interval_coverage_counts_hits_and_gives_the_binomial_mc_error():
+    from cgov.models import interval_coverage
+    rng = np.random.default_rng(1)
+    se = np.full(400, 0.5)
+    est = rng.normal(1.0, 0.5, 400)                           # correctly sized standard errors
+    result = interval_coverage(est, se, 1.0)
+    hits = np.sum((est - 1.96 * se <= 1.0) & (1.0 <= est + 1.96 * se))   # independent count
+    assert result["replications"] == 400
+    assert result["coverage"] == pytest.approx(hits / 400)
+    assert result["mc_se"] == pytest.approx(np.sqrt(hits / 400 * (1 - hits / 400) / 400))
+    assert 0.92 < result["coverage"] < 0.98
+    assert interval_coverage(est, se / 2, 1.0)["coverage"] < 0.80    # standard errors half the right size
+
+
+@pytest.mark.parametrize("est, se, message", [
+    (np.zeros(199), np.ones(199), "至少需要 200"),
+    (np.zeros(200), np.ones(201), "等长"),
+    (np.zeros(200), np.zeros(200), "标准误须为正"),
+])
+def test_interval_coverage_refuses_too_few_replications_and_bad_input(est, se, message):
+    from cgov.models import interval_coverage
+    with pytest.raises(ValueError, match=message):
+        interval_coverage(est, se, 0.0)
