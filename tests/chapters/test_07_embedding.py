@@ -50,6 +50,19 @@ def test_vote_variance_components_recover_the_truth(embedding):
 def test_coverage_has_no_effect_on_voting_and_the_clustered_interval_says_so(embedding):
     assert embedding["vote_coverage_cl_low"] < 0 < embedding["vote_coverage_cl_high"]
     assert embedding["vote_se_ratio"] > 2   # variational Bayes understates a community-level SE
+    assert embedding["vote_coverage_cl_se"] > 1.3 * embedding["vote_coverage_plain_se"]
+
+
+def test_coverage_simulation_shows_unclustered_intervals_too_narrow(embedding):
+    reps = embedding["mc_reps"]
+    assert reps >= 200
+    for key in ("mc_cover_plain", "mc_cover_cluster"):                # MC error recomputed from the share
+        share = embedding[key] / 100
+        assert embedding[f"{key}_mcse"] == pytest.approx(100 * (share * (1 - share) / reps) ** 0.5)
+    assert embedding["mc_cover_plain"] < 85 < embedding["mc_cover_cluster"] < 98
+    assert embedding["mc_miss_plain"] == pytest.approx(100 - embedding["mc_cover_plain"])
+    assert embedding["mc_se_cluster"] > 1.4 * embedding["mc_se_plain"]
+    assert embedding["mc_se_cluster"] == pytest.approx(embedding["mc_sd_estimate"], rel=0.2)
 
 
 def test_naive_embedding_estimate_is_biased_and_adjusted_recovers_truth(embedding):
@@ -57,3 +70,17 @@ def test_naive_embedding_estimate_is_biased_and_adjusted_recovers_truth(embeddin
     assert embedding["naive_coverage_high"] < 0 < true_coverage                    # targeting reverses the sign
     assert embedding["adjusted_coverage_low"] < true_coverage < embedding["adjusted_coverage_high"]
     assert embedding["adjusted_complaints"] == pytest.approx(truth("satisfaction_complaints"), abs=0.12)
+
+
+def test_clustering_matters_when_the_residual_is_shared_within_communities(embedding):
+    # Model A omits trust (which carries a community random intercept); model C conditions on it.
+    assert embedding["naive_se_ratio"] > 1.3
+    assert embedding["adjusted_se_ratio"] == pytest.approx(1.0, abs=0.15)
+
+
+def test_icc_is_small_but_the_mor_is_comparable_to_party_membership(embedding):
+    # The chapter's claims: most variance lies within communities, yet the MOR is of the order of an
+    # individual odds ratio.
+    assert max(embedding["icc_belonging"], embedding["icc_trust"], embedding["icc_satisfaction"],
+               embedding["vote_icc"]) < 0.2
+    assert 0.5 < embedding["vote_mor"] / embedding["vote_party_or"] < 2
