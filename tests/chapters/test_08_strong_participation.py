@@ -19,6 +19,20 @@ def test_twfe_is_biased_away_from_the_true_att(participation):
     att = truth("sbd_att_overall")
     assert participation["twfe_high"] < att                           # interval misses the truth
     assert att - participation["twfe"] > 1.5
+    se = (participation["twfe_high"] - participation["twfe_low"]) / (2 * 1.959964)
+    assert participation["twfe_miss_se"] == pytest.approx((att - participation["twfe"]) / se, rel=1e-3)
+    assert participation["twfe_miss_se"] > 3                           # far beyond a one-in-twenty miss
+
+
+def test_design_counts_match_the_panel(participation):
+    panel = data.load("sim_community_years")
+    sizes = panel.drop_duplicates("community_id")["shuangbaodao_year"].value_counts(dropna=False)
+    cohorts = sizes[sizes.index.notna()]
+    assert set(cohorts.index) == set(truth("years"))
+    assert (cohorts == participation["n_cohort"]).all()                 # "每批 n 个" holds for every cohort
+    assert sizes[sizes.index.isna()].iloc[0] == participation["n_never"]
+    assert participation["n_communities"] == panel["community_id"].nunique()
+    assert participation["n_pairs"] == len(cohorts) * len(cohorts)     # each cohort vs never and vs the others
 
 
 def test_bacon_weights_reproduce_twfe(participation):
