@@ -102,7 +102,7 @@ def test_every_reference_cited_in_the_book_exists():
 # ---------------------------------------------------------------- calibration claims
 
 #: Parameters the preface says are set to a published figure.
-PUBLISHED = ("party_logit_base", "intention_base", "exit_base_rate", "vote_belonging")
+PUBLISHED = ("party_logit_base", "intention_base", "exit_base_rate")
 #: Examples of parameters the preface says are chosen for teaching.
 TAUGHT = ("coverage_targeting", "satisfaction_coverage", "trust_coverage", "exit_pay", "exit_hours",
           "platform_days", "burden_list_level", "sbd_effect_2016", "meetings_coverage")

@@ -155,3 +155,26 @@ def source_problems(path: Path, column: str = "source") -> list[str]:
             if not urls and NO_COPY not in text and DERIVED not in text:
                 problems.append(f"{where}: cites no publisher's page and does not say {NO_COPY!r}")
     return problems
+
+
+# ---------------------------------------------------------------- verification of references
+
+#: The first word of a references.bib entry's ``note`` and how the bibliography shows it. An entry
+#: that could not be checked is removed, never printed as still to be checked (issue 14).
+REFERENCE_STATUS: dict[str, str] = {
+    "VERIFIED-SEEN": "已核实：所列书目信息见于存档的原文、出版者或检索机构页面",
+    "VERIFIED-CROSSCHECKED": "已核实：所列书目信息与多份独立的存档书目记录一致",
+}
+CHECKED = frozenset(REFERENCE_STATUS)
+#: Draft statuses that the book refuses.
+UNCHECKED = ("FROM-MEMORY", "PARTIAL")
+
+
+def reference_status(note: str) -> str:
+    """The verification status an entry's ``note`` starts with; ValueError if it is unchecked or missing."""
+    word = note.strip().split()[0].rstrip(".:;,") if note.strip() else ""
+    if word in UNCHECKED:
+        raise ValueError(f"reference not checked ({word}): check it against a stored copy or remove it: {note!r}")
+    if word not in REFERENCE_STATUS:
+        raise ValueError(f"note does not start with a verification status {sorted(REFERENCE_STATUS)}: {note!r}")
+    return word
