@@ -90,6 +90,11 @@ def test_an_unverified_status_is_refused():
         cite.reference_status("FROM-MEMORY recalled")
 
 
+def test_no_page_prints_a_reference_as_still_to_be_checked():
+    pages = [*paths.ROOT.glob("notebooks/*.md"), *paths.ROOT.glob("book/*.md"), paths.ROOT / "index.md"]
+    assert [p.name for p in pages if "待核对" in p.read_text(encoding="utf-8")] == []
+
+
 # ---------------------------------------------------------------- calibration claims
 
 #: Parameters the preface says are set to a published figure.
