@@ -1,7 +1,7 @@
 """``cgov report``: the book's diagnosis run on a community's own survey.
 
 :func:`build_report` validates the survey (and optionally the community file) against the codebook of
-:mod:`cgov.sim.codebook`, computes the indicators with :mod:`cgov.models`, suppresses small cells and
+:mod:`cgov.codebook`, computes the indicators with :mod:`cgov.models`, suppresses small cells and
 writes an offline HTML report with CSV tables into a new folder — all of it, or nothing.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import cgov
 from cgov.errors import DataError
 from cgov.report import indicators, privacy, render, validate
-from cgov.sim.codebook import COMMUNITIES, RESIDENTS
+from cgov.codebook import COMMUNITIES, RESIDENTS
 
 TITLE = "社区治理诊断报告"
 SIM_BANNER = "本报告所用数据是模拟数据（教学用，非真实数据），其中的数字不描述任何真实社区。"
@@ -42,9 +42,10 @@ def build_report(survey: Path, out: Path, communities: Path | None = None, min_c
     if places is not None:
         unknown = ~people["community_id"].isin(places["community_id"])
         if unknown.any():
-            raise validate.SurveyInvalid(validate._listed(
-                survey, "community_id", unknown, people["community_id"],
-                f"社区编号 “{{}}” 不在社区文件 {Path(communities).name} 中 (community not in the community file)"))
+            problems = validate.Collector(survey)
+            problems.cells("community_id", unknown, people["community_id"],
+                           f"社区编号 “{{}}” 不在社区文件 {Path(communities).name} 中 (community not in the community file)")
+            problems.raise_if_any()
     results = indicators.compute(people, places, min_cell)
     simulated = "is_simulated" in people and bool(people["is_simulated"].all())
     intro = [f"数据文件：{survey.name}（sha256 {hashlib.sha256(survey.read_bytes()).hexdigest()[:16]}…）"

@@ -16,7 +16,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from cgov import models
 from cgov.report.privacy import suppress
-from cgov.sim.codebook import COMMUNITIES, RESIDENTS
+from cgov.codebook import COMMUNITIES, RESIDENTS
 
 #: Above this many respondents the multilevel logit is too slow (minutes at 100 000) and the ICC of
 #: voting comes from the one-way ANOVA (method-of-moments) estimator on the 0/1 scale instead.

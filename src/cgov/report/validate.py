@@ -13,28 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from cgov.codebook import Table, Var, YES_NO
 from cgov.errors import DataError
 from cgov.report import privacy
-from cgov.sim.codebook import Table, Var
+from cgov.schema import MAX_LISTED, Collector, Problems as SurveyInvalid, stripped, typed_frame
 
-#: Problems listed one by one per column and kind; further ones are counted in one line.
-MAX_LISTED = 5
-#: Columns that may be absent from a real survey (the simulated files carry them).
-OPTIONAL_COLUMNS = ("is_simulated",)
+#: Columns a survey may carry beyond the codebook: a file of the book's simulated data says so in this one.
+OPTIONAL_COLUMNS = {"is_simulated": Var("is_simulated", "boolean", "是否模拟数据", "本行是否模拟数据", YES_NO,
+                                        kind="record")}
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TYPE_ZH = {"integer": "整数", "number": "数值", "boolean": "是/否", "date": "日期（YYYY-MM-DD）", "string": "文字"}
-_BOOLEAN = {"true": True, "false": False, "1": True, "0": False, "是": True, "否": False}
 
-
-class SurveyInvalid(DataError):
-    """All the problems found in one input, each a :class:`DataError`; printed one per line."""
-
-    def __init__(self, problems: list[DataError]):
-        self.problems = problems
-        super().__init__(problems[0].path, f"共 {len(problems)} 处问题 ({len(problems)} problems)")
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+__all__ = ["MAX_LISTED", "Collector", "SurveyInvalid", "read_cells", "validate"]
 
 
 def read_cells(path: Path) -> pd.DataFrame:
@@ -49,7 +38,7 @@ def read_cells(path: Path) -> pd.DataFrame:
     else:
         frame = _read_csv(path, _decode(path, raw))
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    frame = stripped(frame)
     frame = frame[(frame != "").any(axis=1)]
     if frame.empty:
         raise DataError(path, "只有表头，没有数据行 (no data rows below the header)", row=2)
@@ -98,91 +87,30 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
 
 def validate(path: Path, cells: pd.DataFrame, table: Table, drop=()) -> pd.DataFrame:
     """Typed columns of ``table`` from ``cells``; raise :class:`SurveyInvalid` listing every problem."""
-    problems: list[DataError] = []
+    problems = Collector(path)
     for name in drop:
         if name not in cells.columns:
-            problems.append(DataError(path, f"没有名为 “{name}” 的列，无法用 --drop 去掉 (no such column to drop)"))
+            problems.add(f"没有名为 “{name}” 的列，无法用 --drop 去掉 (no such column to drop)")
     cells = cells.drop(columns=[c for c in drop if c in cells.columns])
     known = {v.name: v for v in table.variables}
     for column in cells.columns:
         what = privacy.identifying_name(column)
         if what:
-            problems.append(DataError(path, f"列名表明它可能含有可识别个人的信息：{what}；请删除该列，或用 "
-                                            f"--drop {column} 在生成报告时去掉 (identifying column: remove it "
-                                            f"or pass --drop)", row=1, column=column))
-        elif column not in known:
-            problems.append(DataError(path, f"不是编码表中的变量；请改成编码表中的列名，或用 --drop {column} 去掉 "
-                                            f"(not a codebook variable: rename it or pass --drop)", row=1,
-                                      column=column))
+            problems.add(f"列名表明它可能含有可识别个人的信息：{what}；请删除该列，或用 --drop {column} 在生成报告时"
+                         f"去掉 (identifying column: remove it or pass --drop)", row=1, column=column)
+        elif column not in known and column not in OPTIONAL_COLUMNS:
+            problems.add(f"不是编码表中的变量；请改成编码表中的列名，或用 --drop {column} 去掉 "
+                         f"(not a codebook variable: rename it or pass --drop)", row=1, column=column)
     for column in cells.columns:
         found = privacy.identifying_content(cells[column])
         if found:
             what, position = found
-            problems.append(DataError(path, f"内容像是{what}，可以识别个人；请删除这些内容或用 --drop {column} 去掉 "
-                                            f"(cells look like personal identifiers)", row=int(cells.index[position]) + 2,
-                                      column=column))
-    missing = [v.name for v in table.variables
-               if v.name not in cells.columns and v.required and v.name not in OPTIONAL_COLUMNS]
-    for name in missing:
-        problems.append(DataError(path, f"缺少必需的列（{known[name].label}）(required column missing)", row=1,
-                                  column=name))
-    typed = {}
+            problems.add(f"内容像是{what}，可以识别个人；请删除这些内容或用 --drop {column} 去掉 "
+                         f"(cells look like personal identifiers)", row=int(cells.index[position]) + 2, column=column)
     for var in table.variables:
-        if var.name in cells.columns:
-            typed[var.name], found = _convert(path, cells[var.name], var)
-            problems += found
-    frame = pd.DataFrame(typed, index=cells.index)
-    for key in table.primary_key:
-        if key in frame.columns:
-            problems += _listed(path, key, frame[key].duplicated(keep=False) & frame[key].notna(),
-                                frame[key], "编号 “{}” 重复出现 (duplicated identifier)")
-    if problems:
-        raise SurveyInvalid(problems)
+        if var.name not in cells.columns and var.required:
+            problems.add(f"缺少必需的列（{var.label}）(required column missing)", row=1, column=var.name)
+    fields = table.fields() + [OPTIONAL_COLUMNS[c].field() for c in OPTIONAL_COLUMNS if c in cells.columns]
+    frame = typed_frame(cells, fields, problems, table.primary_key)
+    problems.raise_if_any()
     return frame
-
-
-def _convert(path: Path, text: pd.Series, var: Var) -> tuple[pd.Series, list[DataError]]:
-    """One column converted to its codebook type, and the problems of its cells."""
-    blank = text == ""
-    problems = _listed(path, var.name, blank, text, "必填值为空 (required value is empty)") if var.required else []
-    present = text.where(~blank)
-    if var.answers:
-        labels = {label: str(code) for code, label in var.answers}
-        present = present.map(lambda v: labels.get(v, v), na_action="ignore")
-    if var.type in ("integer", "number"):
-        values = pd.to_numeric(present, errors="coerce")
-        bad = present.notna() & (values.isna() | ((values % 1 != 0) if var.type == "integer" else False))
-        values = values.mask(bad).astype("Int64" if var.type == "integer" else "Float64")
-    elif var.type == "boolean":
-        values = present.map(lambda v: _BOOLEAN.get(v.lower()), na_action="ignore").astype("boolean")
-        bad = present.notna() & values.isna()
-    elif var.type == "date":
-        values = pd.to_datetime(present, format="%Y-%m-%d", errors="coerce")
-        bad = present.notna() & values.isna()
-    else:
-        values, bad = present.astype("string"), pd.Series(False, index=text.index)
-    problems += _listed(path, var.name, bad, text, f"值 “{{}}” 不是{_TYPE_ZH[var.type]} (not a valid {var.type})")
-    if var.minimum is not None:
-        problems += _listed(path, var.name, (values < var.minimum).fillna(False), text,
-                            f"值 {{}} 小于最小值 {var.minimum:g} (below the minimum {var.minimum:g})")
-    if var.maximum is not None:
-        problems += _listed(path, var.name, (values > var.maximum).fillna(False), text,
-                            f"值 {{}} 大于最大值 {var.maximum:g} (above the maximum {var.maximum:g})")
-    if var.answers and var.type == "string":
-        allowed = [code for code, _ in var.answers]
-        problems += _listed(path, var.name, values.notna() & ~values.isin(allowed), text,
-                            f"值 “{{}}” 不是允许的编码 {'、'.join(allowed)} (not an allowed code)")
-    return values, problems
-
-
-def _listed(path: Path, column: str, mask: pd.Series, text: pd.Series, message: str) -> list[DataError]:
-    """One DataError per flagged cell, the first MAX_LISTED of them, then one line counting the rest."""
-    mask = mask.astype(bool)
-    if not mask.any():
-        return []
-    rows = mask[mask].index
-    out = [DataError(path, message.format(text[i]), row=int(i) + 2, column=column) for i in rows[:MAX_LISTED]]
-    if len(rows) > MAX_LISTED:
-        out.append(DataError(path, f"同类问题另有 {len(rows) - MAX_LISTED} 行 ({len(rows) - MAX_LISTED} more rows "
-                                   f"with the same problem)", column=column))
-    return out
