@@ -7,7 +7,8 @@
   the data sets it loads, its results, and its PDF handout once ``make pdf`` has made it;
 - directives that generate pages from the sources: ``cgov-citations`` (如何引用),
   ``cgov-provenance`` (figure/table/number map), ``cgov-locked-versions`` (可复现性) and
-  ``cgov-handouts`` (links to the PDFs).
+  ``cgov-handouts`` (links to the PDFs);
+- ``simulated-data``: the one banner that marks a section built on simulated teaching data.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sphinx.util.docutils import SphinxDirective
 
 import cgov
 from cgov import cite, data, paths, provenance
+from cgov.glue import EVIDENCE
 from cgov.style import SEED
 
 logger = logging.getLogger(__name__)
@@ -167,7 +169,7 @@ class Provenance(_MarkdownDirective):
             self.env.note_dependency(str(path))
             lines += [f"## 第 {number} 章 [{title}](/{docname}.md)", "",
                       f"源文件 `{docname}.md`；该章页面顶部的“下载与复现”提供可重新运行的 .ipynb。", "",
-                      "| 对象 | 内容 | 代码单元 | 产生它的 cgov 函数 | 数据集 |", "|---|---|---|---|---|"]
+                      "| 对象 | 内容 | 依据 | 代码单元 | 产生它的 cgov 函数 | 数据集 |", "|---|---|---|---|---|---|"]
             for item in provenance.chapter_items(path):
                 what = (f"{{numref}}`{item.name}`" if item.kind != "number"
                         else f"正文数字 {{glue}}`/{docname}.md::{item.name}` （`{item.name}`）")
@@ -176,7 +178,8 @@ class Provenance(_MarkdownDirective):
                     functions += f"；声明的来源：{item.source}"
                 datasets = "、".join(f"`{d}`" for d in item.datasets) or "—"
                 caption = item.caption.replace("|", "\\|")
-                lines.append(f"| {what} | {caption} | 第 {item.cell} 个 | "
+                evidence = EVIDENCE.get(item.evidence, "—")
+                lines.append(f"| {what} | {caption} | {evidence} | 第 {item.cell} 个 | "
                              f"{functions} | {datasets} |")
             lines.append("")
         return lines
@@ -290,6 +293,30 @@ def _write_downloads(app, exception) -> None:
     copy_pdfs(_latex_dir(app), Path(app.outdir))
 
 
+class SimulatedData(SphinxDirective):
+    """The banner of a section that uses simulated data: ``:::{simulated-data} sim_residents sim_communities``.
+
+    Its fixed text says what the data are and are not; the directive's content, if any, follows it.
+    """
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+
+    def run(self):
+        names = "、".join(f"`{name}`" for name in (self.arguments[0].replace(",", " ").split() if self.arguments else []))
+        text = (f"本节使用的{names or '数据'}是为教学生成的{{term}}`模拟数据`，每个文件带有 `is_simulated` 列，"
+                "生成数据时设定的真实参数随数据保存（`cgov.sim.truth`），各参数取自已发表的数字还是为教学设定，"
+                "见{ref}`questionnaire`。模拟数据只用来演示方法，**不是关于中国社区的事实**，"
+                "其中的估计值不能作为经验发现引用；图中的“模拟数据”标记也是为此。")
+        banner = nodes.admonition(classes=["warning", "cgov-simulated"])
+        banner += nodes.title(text="模拟数据")
+        banner += self.parse_text_to_nodes(text)
+        if self.content:
+            banner += self.parse_content_to_nodes()
+        return [banner]
+
+
 def setup(app):
     _register_bib_style()
     app.connect("config-inited", _stamp_version)
@@ -300,4 +327,5 @@ def setup(app):
     app.add_directive("cgov-provenance", Provenance)
     app.add_directive("cgov-locked-versions", LockedVersions)
     app.add_directive("cgov-handouts", Handouts)
+    app.add_directive("simulated-data", SimulatedData)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Functions that only publish or set up; they do not produce a result.
-PLUMBING = {"cgov.setup", "cgov.glue.publish", "cgov.glue.publish_table", "cgov.glue.Number"}
+PLUMBING = {"cgov.setup", "cgov.glue.publish", "cgov.glue.publish_table", "cgov.glue.Number",
+            "cgov.glue.Estimate", "cgov.style.mark_simulated"}
+#: The keys an ``Estimate(...)`` publishes, after its own key.
+ESTIMATE_SUFFIXES = ("", "_low", "_high")
 TABLE = re.compile(r"^(?P<fence>:{3,}|`{3,})\{table\}\s*(?P<caption>.*)$")
 OPTION = re.compile(r"^:name:\s*(?P<name>\S+)")
 GLUED = re.compile(r"\{glue(?::\w+)?\}`?\s*(?P<key>[\w-]+)")
@@ -31,6 +34,7 @@ class Item:
     functions: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
     source: str = ""   # the ``source`` a Number declares
+    evidence: str = ""  # "real", "simulated" or "policy" (cgov.glue.EVIDENCE)
 
 
 @dataclass
@@ -103,18 +107,26 @@ def _literal(node: ast.AST | None) -> str:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
 
 
-def _published_numbers(tree: ast.AST) -> list[tuple[str, str, str]]:
-    """(key, label, source) of each ``Number`` in ``publish(chapter, {key: Number(...)})``."""
+def _published_numbers(tree: ast.AST) -> list[tuple[str, str, str, str]]:
+    """(key, label, source, evidence) of each number in ``publish(chapter, {key: Number(...) or
+    Estimate(...)}, evidence=...)``; an ``Estimate`` stands for its key and the ``_low``/``_high`` keys."""
     found = []
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and (_dotted(node.func) or "").endswith("publish")
-                and len(node.args) == 2 and isinstance(node.args[1], ast.Dict)):
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Dict)):
+            default = {k.arg: k.value for k in node.keywords}.get("evidence", node.args[2] if len(node.args) > 2 else None)
             for key, value in zip(node.args[1].keys, node.args[1].values):
                 if not isinstance(value, ast.Call):
                     continue
-                fields = dict(zip(("value", "fmt", "unit", "label", "source"), value.args))
+                kind = (_dotted(value.func) or "").rsplit(".", 1)[-1]
+                positional = ("row", "label") if kind == "Estimate" else ("value", "fmt", "unit", "label", "source")
+                fields = dict(zip(positional, value.args))
                 fields.update({k.arg: k.value for k in value.keywords})
-                found.append((_literal(key), _literal(fields.get("label")), _literal(fields.get("source"))))
+                evidence = _literal(fields.get("evidence")) or _literal(default)
+                suffixes = ESTIMATE_SUFFIXES if kind == "Estimate" else ("",)
+                for suffix in suffixes:
+                    found.append((_literal(key) + suffix, _literal(fields.get("label")),
+                                  _literal(fields.get("source")), evidence))
     return found
 
 
@@ -146,9 +158,9 @@ def chapter_items(path: Path) -> list[Item]:
             if figure.get("name"):
                 items.append(Item("figure", figure["name"], figure.get("caption", ""), code_index + 1,
                                   *_producers(cells, code_index, bindings)))
-            for key, label, source in _published_numbers(cells[code_index].tree):
+            for key, label, source, evidence in _published_numbers(cells[code_index].tree):
                 items.append(Item("number", key, label, code_index + 1,
-                                  *_producers(cells, code_index, bindings), source=source))
+                                  *_producers(cells, code_index, bindings), source=source, evidence=evidence))
         elif cell.cell_type == "markdown":
             items += _tables(cell.source, cells, bindings, producing_cell)
     return items

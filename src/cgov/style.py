@@ -16,6 +16,37 @@ SYSTEM_CJK_FONTS = (
 )
 #: One palette for the whole book (colour-blind safe).
 PALETTE = "colorblind"
+#: Named colours of the book's figures: chapters use these names, never hex codes.
+COLORS = {
+    "red": "#b71c1c",         # the series or line a figure is about
+    "red_light": "#ef9a9a",
+    "blue": "#1565c0",        # the comparison series
+    "blue_light": "#90caf9",
+    "blue_pale": "#9ecae1",
+    "orange": "#ef6c00",
+    "ink": "#212121",         # text-like marks
+    "grey_dark": "#37474f",
+    "grey": "#616161",
+    "grey_mid": "#9e9e9e",
+    "grey_light": "#bdbdbd",
+    "grey_pale": "#e0e0e0",
+    "slate": "#455a64",
+    "slate_light": "#90a4ae",
+    "slate_pale": "#cfd8dc",
+    # Okabe–Ito colour-blind-safe hues
+    "cb_blue": "#0072B2",
+    "cb_vermilion": "#D55E00",
+    "cb_orange": "#E69F00",
+}
+#: The mark inside every figure drawn from simulated data, so that a screenshot keeps it.
+SIMULATED_MARK = "模拟数据 · 教学演示，非真实数据"
+
+
+def mark_simulated(fig):
+    """Write :data:`SIMULATED_MARK` inside ``fig`` (top right corner); returns ``fig``."""
+    fig.text(0.995, 0.995, SIMULATED_MARK, ha="right", va="top", fontsize=8, color=COLORS["red"],
+             bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": COLORS["red"], "linewidth": 0.6})
+    return fig
 
 
 def cjk_font_path() -> Path:

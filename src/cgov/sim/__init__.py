@@ -7,6 +7,7 @@ imports :mod:`cgov.models`: the truth is not computed by the tools it is used to
 from cgov.sim.codebook import SECTIONS, TABLES
 from cgov.sim.files import SIM_TITLE, write
 from cgov.sim.parameters import PARAMETERS, Param
+from cgov.sim.truth import truth
 from cgov.sim.world import Design, World, simulate
 
-__all__ = ["Design", "PARAMETERS", "Param", "SECTIONS", "SIM_TITLE", "TABLES", "World", "simulate", "write"]
+__all__ = ["Design", "PARAMETERS", "Param", "SECTIONS", "SIM_TITLE", "TABLES", "World", "simulate", "truth", "write"]
