@@ -2,6 +2,7 @@
 small-cell suppression, atomic output, the command line."""
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 import subprocess
@@ -62,6 +63,21 @@ def run(capsys, *args) -> tuple[int, str]:
     """Run ``cgov`` in this process: (exit status, stderr)."""
     code = main([str(a) for a in args])
     return code, capsys.readouterr().err
+
+
+# ---- the wall: the survey tool never uses the simulator -------------------------------------------
+
+def test_report_imports_nothing_from_the_simulator():
+    """DESIGN.md: cgov report validates real surveys against the neutral codebook, never against cgov.sim."""
+    for source in Path(ROOT, "src", "cgov", "report").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n == "cgov.sim" or n.startswith("cgov.sim.") for n in names), source.name
+            if isinstance(node, ast.ImportFrom) and node.module == "cgov":
+                assert "sim" not in [a.name for a in node.names], source.name
+    code = "import sys, cgov.report, cgov.report.cli, cgov.report.bench; sys.exit('cgov.sim' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 # ---- round trip: the report's numbers are the book's -------------------------------------------

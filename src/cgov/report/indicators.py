@@ -6,7 +6,6 @@ chapter 03 — so the report gives the same numbers as the book on the same data
 """
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
 
@@ -14,22 +13,19 @@ import numpy as np
 import pandas as pd
 from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
-from cgov import models
-from cgov.report.privacy import suppress
+from cgov import models, variables as V
 from cgov.codebook import COMMUNITIES, RESIDENTS
+from cgov.report.privacy import suppress
 
 #: Above this many respondents the multilevel logit is too slow (minutes at 100 000) and the ICC of
 #: voting comes from the one-way ANOVA (method-of-moments) estimator on the 0/1 scale instead.
 MAX_MIXED = 5000
-ITEMS = [v.name for v in RESIDENTS.variables if v.name.startswith("belong_")]
+ITEMS = V.BELONGING_ITEMS
 #: Community outcomes: column -> Chinese label.
 OUTCOMES = {"voted": "选举投票率", "active": "活动参与率", "activities": "平均活动次数", "belonging": "归属感均分",
             "satisfied": "满意率", "trusting": "信任率"}
 #: Community characteristics from the community file correlated with the outcomes.
 TRAITS = [v.name for v in COMMUNITIES.variables if v.type in ("integer", "number") and v.name != "shuangbaodao_year"]
-AGE_BINS, AGE_LABELS = [17, 34, 49, 64, 200], ["18–34 岁", "35–49 岁", "50–64 岁", "65 岁及以上"]
-#: Voting in the last committee election (chapter 04): party member, belonging − 3, (age − 47)/10.
-LOGIT_FORMULA = "vote ~ party + belonging + age10"
 _FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError, PerfectSeparationError)
 
 
@@ -45,11 +41,7 @@ class Result:
 
 def dimensions() -> dict[str, list[str]]:
     """The belonging scale and its dimensions from the codebook labels ("归属感 1（认同感）")."""
-    out = {f"归属感量表（{len(ITEMS)} 题）": ITEMS}
-    for var in RESIDENTS.variables:
-        if var.name in ITEMS:
-            out.setdefault(re.search(r"（(.+)）", var.label)[1], []).append(var.name)
-    return out
+    return {f"归属感量表（{len(ITEMS)} 题）": ITEMS, **V.belonging_dimensions()}
 
 
 def respondents(survey: pd.DataFrame, communities: pd.DataFrame | None) -> pd.DataFrame:
@@ -58,11 +50,11 @@ def respondents(survey: pd.DataFrame, communities: pd.DataFrame | None) -> pd.Da
         "community_id": survey["community_id"].astype(str),
         "voted": survey["voted"].astype(float), "active": (survey["activities"] > 0).astype(float),
         "activities": survey["activities"].astype(float),
-        "belonging": survey[ITEMS].astype(float).mean(axis=1),
+        "belonging": V.belonging(survey),
         "satisfaction": survey["satisfaction"].astype(float), "trust_rc": survey["trust_rc"].astype(float),
-        "satisfied": (survey["satisfaction"] >= 4).astype(float), "trusting": (survey["trust_rc"] >= 4).astype(float),
+        "satisfied": V.agrees(survey["satisfaction"]).astype(float), "trusting": V.agrees(survey["trust_rc"]).astype(float),
         "性别": survey["sex"].astype(str),
-        "年龄组": pd.cut(survey["age"].astype(float), AGE_BINS, labels=AGE_LABELS).astype(str),
+        "年龄组": V.age_group(survey["age"]),
         "住房产权": survey["housing"].astype(str),
         "党员身份": np.where(survey["party_member"].astype(bool), "党员", "非党员"),
     })
@@ -119,13 +111,9 @@ def _by_group(people: pd.DataFrame, min_cell: int) -> pd.DataFrame:
 
 def _logit(survey: pd.DataFrame, people: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The participation model of chapter 04 (without the owner × 商品房 term when there is no community file)."""
-    design = pd.DataFrame({"vote": survey["voted"].astype(int), "party": survey["party_member"].astype(int),
-                           "belonging": people["belonging"] - 3, "age10": (survey["age"].astype(float) - 47) / 10,
-                           "community_id": people["community_id"]})
-    formula = LOGIT_FORMULA
-    if "社区类型" in people:
-        design["owner_commodity"] = ((people["住房产权"] == "自有住房") & (people["社区类型"] == "商品房")).astype(int)
-        formula += " + owner_commodity"
+    with_type = "社区类型" in people
+    design = V.vote_design(survey, people["社区类型"] if with_type else None)
+    formula = V.vote_formula(with_type)
     note = f"模型 {formula}（第 4 章的模型），标准误按社区聚类（cgov.models.logit）。"
     try:
         return models.logit(design, formula, cluster="community_id"), note
