@@ -206,7 +206,7 @@ GALLERY = {
     "missing column": (lambda p: rewrite(p, lambda f: f.drop(columns="age")),
                        ["列 “age”", "缺少必需的列（年龄）", "required column missing"]),
     "out of range": (lambda p: rewrite(p, set_cell(7, "age", "200")),
-                     ["第 7 行，列 “age”：值 200 大于最大值 90", "above the maximum 90"]),
+                     ["第 7 行，列 “age”：值 200 大于最大值 110", "above the maximum 110"]),
     "bad code": (lambda p: rewrite(p, set_cell(3, "sex", "未知")), ["第 3 行，列 “sex”", "不是允许的编码 男、女"]),
     "not an integer": (lambda p: rewrite(p, set_cell(4, "belong_2", "很好")),
                        ["第 4 行，列 “belong_2”：值 “很好” 不是整数", "not a valid integer"]),

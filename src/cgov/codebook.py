@@ -8,7 +8,8 @@ wording, answer codes or unit, and a plausible range.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 import pandas as pd
 
@@ -27,7 +28,11 @@ _TYPES_ZH = {"integer": "整数", "number": "数值", "boolean": "是/否", "str
 @dataclass(frozen=True)
 class Var:
     """One variable: column ``name``, Table Schema ``type``, Chinese ``label``, the ``question`` as asked
-    (or how a record is kept), answer codes or a ``unit``; ``kind`` is question, record or id."""
+    (or how a record is kept), answer codes or a ``unit``; ``kind`` is question, record or id.
+
+    ``minimum`` and ``maximum`` bound every numeric and date variable: impossible values and implausible
+    ones (150 years of residence, 10¹⁷ activities a year) are refused. ``past`` marks dates and years that
+    cannot lie in the future: when a survey is checked they must also not be later than today."""
 
     name: str
     type: str
@@ -40,6 +45,7 @@ class Var:
     required: bool = True
     decimals: int = 0
     kind: str = "question"
+    past: bool = False
 
     def constraints(self) -> dict:
         """Table Schema constraints: required, minimum, maximum, enum of the answer codes."""
@@ -62,8 +68,14 @@ class Var:
         return out
 
     def field(self) -> Field:
-        """The variable as a :class:`cgov.schema.Field`; answer labels are accepted in place of codes."""
-        return Field.from_descriptor(self.schema(), labels={label: str(code) for code, label in self.answers})
+        """The variable as a :class:`cgov.schema.Field`; answer labels are accepted in place of codes,
+        and a ``past`` date or year may not be later than today."""
+        field_ = Field.from_descriptor(self.schema(), labels={label: str(code) for code, label in self.answers})
+        if self.past:
+            today = date.today()
+            latest = today.isoformat() if self.type == "date" else today.year
+            field_ = replace(field_, maximum=min(self.maximum, latest) if self.maximum is not None else latest)
+        return field_
 
     def answers_text(self) -> str:
         """Answer codes ("1＝非常不同意；…") or the unit, as the questionnaire shows them."""
@@ -119,27 +131,30 @@ COMMUNITIES = Table(
         Var("community_type", "string", "社区类型", "本社区主要属于哪一类型？",
             (("老旧小区", "老旧小区"), ("商品房", "商品房小区"), ("村改居", "村改居（安置）社区"),
              ("单位社区", "单位社区"))),
-        Var("households", "integer", "常住户数", "本社区常住户数是多少？", unit="户", minimum=1),
+        Var("households", "integer", "常住户数", "本社区常住户数是多少？", unit="户", minimum=1, maximum=50000),
         Var("baseline_complaints", "number", "基期投诉率", "2017 年本社区每千户居民的投诉件数是多少？",
-            unit="件/千户", minimum=0, decimals=1),
+            unit="件/千户", minimum=0, maximum=1000, decimals=1),
         Var("building_party_coverage", "number", "楼栋党小组覆盖率",
             "已建立党小组（或党员中心户）的楼栋占全部楼栋的比例", unit="比例（0–1）", minimum=0, maximum=1,
             decimals=3),
-        Var("grid_households", "integer", "网格规模", "平均每名网格员负责多少户？", unit="户/网格员", minimum=1),
+        Var("grid_households", "integer", "网格规模", "平均每名网格员负责多少户？", unit="户/网格员", minimum=1,
+            maximum=2000),
         Var("co_building_units", "integer", "共建单位数", "与社区党组织签订共建协议、参与区域化党建的驻区单位有多少家？",
-            unit="家", minimum=0),
-        Var("staff", "integer", "社区工作者人数", "本社区有多少名社区工作者（含居委会成员）？", unit="人", minimum=1),
+            unit="家", minimum=0, maximum=500),
+        Var("staff", "integer", "社区工作者人数", "本社区有多少名社区工作者（含居委会成员）？", unit="人", minimum=1,
+            maximum=500),
         Var("gov_funding_share", "number", "政府拨款占比", "上一年度社区经费中政府拨款所占的比例", unit="比例（0–1）",
             minimum=0, maximum=1, decimals=3),
         Var("reporting_systems", "integer", "填报系统数", "社区需要向多少个不同的信息系统或应用报送数据？", unit="个",
-            minimum=1),
+            minimum=1, maximum=200),
         Var("shuangbaodao_year", "integer", "双报到开始年份",
             "本社区从哪一年开始接收在职党员“双报到”？（尚未实行的留空）", unit="年", minimum=2000, maximum=2030,
-            required=False),
+            required=False, past=True),
         Var("platform_date", "date", "数据整合平台上线日期",
-            "街道数据整合平台在本社区上线的日期（至 2023 年底尚未上线的留空）", required=False),
+            "街道数据整合平台在本社区上线的日期（至 2023 年底尚未上线的留空）", minimum="2000-01-01",
+            maximum="2030-12-31", required=False, past=True),
         Var("deliberation_meetings", "integer", "议事协商会议次数", "2023 年本社区召开了多少次居民议事会或协商会议？",
-            unit="次", minimum=0),
+            unit="次", minimum=0, maximum=365),
     ),
 )
 
@@ -152,9 +167,10 @@ RESIDENTS = Table(
     (
         _id("resident_id", "居民编号", "调查员填写的受访者编号"),
         _id("community_id", "社区编号", "受访者居住社区的编号（与社区问卷相同）"),
-        Var("age", "integer", "年龄", "您的年龄是多少周岁？", unit="岁", minimum=18, maximum=90),
+        Var("age", "integer", "年龄", "您的年龄是多少周岁？", unit="岁", minimum=18, maximum=110),
         Var("sex", "string", "性别", "您的性别", (("男", "男"), ("女", "女"))),
-        Var("tenure_years", "integer", "居住年限", "您在本社区居住了多少年？（不满一年填 0）", unit="年", minimum=0),
+        Var("tenure_years", "integer", "居住年限", "您在本社区居住了多少年？（不满一年填 0）", unit="年", minimum=0,
+            maximum=100),
         Var("housing", "string", "住房产权", "您现在住的房子是？", (("自有住房", "自有住房"), ("租住", "租住或借住"))),
         Var("party_member", "boolean", "党员身份", "您是不是中国共产党党员（含预备党员）？", YES_NO),
         _belonging(1, "认同感", "我觉得自己是这个社区的一分子"),
@@ -169,7 +185,7 @@ RESIDENTS = Table(
             LIKERT_SATISFIED, minimum=1, maximum=5),
         Var("voted", "boolean", "参加居委会选举投票", "上一次居委会换届选举，您是否参加了投票？", YES_NO),
         Var("activities", "integer", "参加社区活动次数", "过去 12 个月，您参加过几次社区组织的活动？", unit="次",
-            minimum=0),
+            minimum=0, maximum=365),
     ),
 )
 
@@ -184,8 +200,10 @@ WORKERS = Table(
         _id("street_id", "街道编号", "受访者所在社区所属街道（薪酬按街道统一核定）"),
         Var("age", "integer", "年龄", "您的年龄是多少周岁？", unit="岁", minimum=20, maximum=60),
         Var("sex", "string", "性别", "您的性别", (("男", "男"), ("女", "女"))),
-        Var("tenure_years", "integer", "从业年限", "您从事社区工作多少年了？（不满一年填 0）", unit="年", minimum=0),
-        Var("monthly_pay", "integer", "月工资", "您每月税前工资收入大约是多少元？", unit="元/月", minimum=0),
+        Var("tenure_years", "integer", "从业年限", "您从事社区工作多少年了？（不满一年填 0）", unit="年", minimum=0,
+            maximum=50),
+        Var("monthly_pay", "integer", "月工资", "您每月税前工资收入大约是多少元？", unit="元/月", minimum=0,
+            maximum=100000),
         Var("weekly_hours", "integer", "周工作时长", "最近一个月，您平均每周工作多少小时？（含加班）", unit="小时/周",
             minimum=0, maximum=100),
         Var("turnover_intention", "boolean", "离职意向", "您是否打算在未来一年内离开社区工作岗位？", YES_NO),
@@ -203,19 +221,20 @@ MONTHS = Table(
     ("community_id", "month"),
     (
         _id("community_id", "社区编号", "社区编号"),
-        Var("month", "date", "月份", "台账月份（记为当月 1 日）", kind="record"),
+        Var("month", "date", "月份", "台账月份（记为当月 1 日）", minimum="2000-01-01", maximum="2030-12-31",
+            kind="record", past=True),
         Var("requests", "integer", "居民诉求件数", "本月受理的居民诉求（求助、投诉、建议）件数", unit="件", minimum=0,
-            kind="record"),
+            maximum=100000, kind="record"),
         Var("days_to_resolve", "number", "平均办结天数", "本月办结诉求从受理到办结的平均天数", unit="天", minimum=0,
-            decimals=2, kind="record"),
+            maximum=365, decimals=2, kind="record"),
         Var("repeat_visits", "integer", "重复来访件数", "本月同一事项第二次及以上来访或来电的件数", unit="件",
-            minimum=0, kind="record"),
+            minimum=0, maximum=100000, kind="record"),
         Var("duplicate_reports", "integer", "重复填报次数", "本月同一数据向不同系统重复填报的次数", unit="次",
-            minimum=0, kind="record"),
+            minimum=0, maximum=100000, kind="record"),
         Var("admin_tasks", "integer", "行政性事务件数", "本月完成的台账、检查、盖章证明等行政性事务件数", unit="件",
-            minimum=0, kind="record"),
+            minimum=0, maximum=100000, kind="record"),
         Var("service_tasks", "integer", "服务性事务件数", "本月完成的为居民服务的事务件数", unit="件", minimum=0,
-            kind="record"),
+            maximum=100000, kind="record"),
         Var("platform", "boolean", "平台运行", "本月数据整合平台是否已在本社区运行", YES_NO, kind="record"),
     ),
 )
@@ -227,9 +246,9 @@ YEARS = Table(
     ("community_id", "year"),
     (
         _id("community_id", "社区编号", "社区编号"),
-        Var("year", "integer", "年份", "年度", unit="年", minimum=2000, maximum=2030, kind="record"),
+        Var("year", "integer", "年份", "年度", unit="年", minimum=2000, maximum=2030, kind="record", past=True),
         Var("shuangbaodao_year", "integer", "双报到开始年份", "与社区问卷同题（尚未实行的留空）", unit="年",
-            minimum=2000, maximum=2030, required=False, kind="record"),
+            minimum=2000, maximum=2030, required=False, kind="record", past=True),
         Var("participation_rate", "number", "居民活动参与率", "本年度至少参加过一次社区活动的居民占常住居民的百分比",
             unit="%", minimum=0, maximum=100, decimals=2, kind="record"),
         Var("shuangbaodao", "boolean", "双报到实行中", "本年度本社区是否已实行“双报到”", YES_NO, kind="record"),

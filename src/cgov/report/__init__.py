@@ -23,6 +23,29 @@ def load(path: Path, table, drop=()):
     return validate.validate(path, validate.read_cells(path), table, drop)
 
 
+def load_inputs(survey: Path, communities: Path | None, drop=()) -> tuple:
+    """(survey, community file or None), validated; the problems of both files are raised together."""
+    problems, loaded = [], {}
+    for key, path, table, dropped in (("people", survey, RESIDENTS, drop), ("places", communities, COMMUNITIES, ())):
+        if path is None:
+            continue
+        try:
+            loaded[key] = load(Path(path), table, dropped)
+        except validate.SurveyInvalid as exc:
+            problems += exc.problems
+        except DataError as exc:
+            problems.append(exc)
+    people, places = loaded.get("people"), loaded.get("places")
+    if people is not None and places is not None:
+        unknown = validate.Collector(survey)
+        unknown.cells("community_id", ~people["community_id"].isin(places["community_id"]), people["community_id"],
+                      f"社区编号 “{{}}” 不在社区文件 {Path(communities).name} 中 (community not in the community file)")
+        problems += unknown.problems
+    if problems:
+        raise validate.SurveyInvalid(problems)
+    return people, places
+
+
 def check_output(out: Path) -> None:
     """Refuse an output path that is a file or a non-empty folder (a report is never merged or overwritten)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -37,15 +60,7 @@ def build_report(survey: Path, out: Path, communities: Path | None = None, min_c
         raise ValueError(f"min_cell 不能小于 {privacy.MIN_CELL} (min_cell cannot be below {privacy.MIN_CELL})")
     survey, out = Path(survey), Path(out)
     check_output(out)
-    people = load(survey, RESIDENTS, drop)
-    places = load(Path(communities), COMMUNITIES) if communities else None
-    if places is not None:
-        unknown = ~people["community_id"].isin(places["community_id"])
-        if unknown.any():
-            problems = validate.Collector(survey)
-            problems.cells("community_id", unknown, people["community_id"],
-                           f"社区编号 “{{}}” 不在社区文件 {Path(communities).name} 中 (community not in the community file)")
-            problems.raise_if_any()
+    people, places = load_inputs(survey, Path(communities) if communities else None, drop)
     results = indicators.compute(people, places, min_cell)
     simulated = "is_simulated" in people and bool(people["is_simulated"].all())
     intro = [f"数据文件：{survey.name}（sha256 {hashlib.sha256(survey.read_bytes()).hexdigest()[:16]}…）"

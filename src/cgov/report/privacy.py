@@ -16,11 +16,14 @@ NAME_PATTERNS = {
     "住址 (addresses)": r"住址|地址|门牌|address",
     "其他联系方式 (other contact details)": r"微信|邮箱|wechat|e_?mail|(^|_)qq($|_)",
 }
-#: Cell contents that are personal identifiers whatever the column is called.
+#: Personal identifiers found anywhere inside a cell, whatever the column is called: what -> pattern.
 CONTENT_PATTERNS = {
-    "手机号码 (mobile phone numbers)": re.compile(r"(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}"),
-    "身份证号码 (ID card numbers)": re.compile(r"\d{17}[\dXx]|\d{15}"),
+    "手机号码 (mobile phone numbers)": re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)"),
+    "身份证号码 (ID card numbers)": re.compile(r"(?<!\d)(?:\d{17}[\dXx]|\d{15})(?![\dXx])"),
+    "电子邮箱 (e-mail addresses)": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
 }
+#: The shortest cell that can hold each identifier (a cheap filter before the patterns run).
+_SHORTEST = {"手机号码 (mobile phone numbers)": 11, "身份证号码 (ID card numbers)": 15, "电子邮箱 (e-mail addresses)": 5}
 
 
 def identifying_name(column: str) -> str | None:
@@ -33,11 +36,14 @@ def identifying_name(column: str) -> str | None:
 
 
 def identifying_content(text: pd.Series) -> tuple[str, int] | None:
-    """(what, position of the first such cell) if a text column holds phone or ID card numbers, else None."""
+    """(what, position of the first such cell) if any cell of a text column contains a phone number, an ID card
+    number or an e-mail address anywhere inside it, else None."""
     length = text.str.len()
-    candidates = text[(length >= 11) & (length <= 20)]
     for what, pattern in CONTENT_PATTERNS.items():
-        hit = candidates.str.fullmatch(pattern.pattern)
+        candidates = text[length >= _SHORTEST[what]]
+        if "@" in pattern.pattern:
+            candidates = candidates[candidates.str.contains("@", regex=False)]
+        hit = candidates.str.contains(pattern.pattern, regex=True)
         if hit.any():
             return what, text.index.get_loc(hit[hit].index[0])
     return None

@@ -6,6 +6,7 @@ with the header in line 1. Answers may be given as codes or as the codebook's an
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -37,8 +38,8 @@ def read_cells(path: Path) -> pd.DataFrame:
         raise DataError(path, "不是有效的 .xlsx 工作簿；旧式 .xls 请另存为 .xlsx 或 CSV (not a valid .xlsx workbook)")
     else:
         frame = _read_csv(path, _decode(path, raw))
+    frame = _without_blank_headers(path, stripped(frame))
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = stripped(frame)
     frame = frame[(frame != "").any(axis=1)]
     if frame.empty:
         raise DataError(path, "只有表头，没有数据行 (no data rows below the header)", row=2)
@@ -46,8 +47,12 @@ def read_cells(path: Path) -> pd.DataFrame:
 
 
 def _decode(path: Path, raw: bytes) -> str:
-    if not raw.strip():
+    if not raw.removeprefix(codecs.BOM_UTF8).strip():
         raise DataError(path, "文件是空的 (the file is empty)")
+    if _utf16(raw):
+        raise DataError(path, "文件是 UTF-16 编码（Excel 的“Unicode 文本”），本工具只读 UTF-8 或 GBK 编码的 CSV；"
+                              "请在 Excel 中另存为“CSV UTF-8（逗号分隔）” (UTF-16 text is not supported: save the "
+                              "sheet as CSV UTF-8)")
     bad = _CONTROL.search(raw)  # no byte of UTF-8 or GBK text is a control character other than tab and newline
     if bad:
         raise DataError(path, "含有控制字符，不是文本 CSV 文件 (contains control characters: not a text CSV file)",
@@ -60,18 +65,40 @@ def _decode(path: Path, raw: bytes) -> str:
     raise DataError(path, "既不是 UTF-8 也不是 GBK 编码的文本 CSV 文件 (neither UTF-8 nor GBK text: not a CSV file)")
 
 
+def _utf16(raw: bytes) -> bool:
+    """UTF-16 text: a UTF-16 byte-order mark, or ASCII text with every other byte zero."""
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return True
+    head = raw[:2000]
+    return len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
+
+
 def _read_csv(path: Path, text: str) -> pd.DataFrame:
     header = next(csv.reader(io.StringIO(text)), [])
-    names = [h.strip() for h in header]
+    names = [h.strip() for h in header if h.strip()]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise DataError(path, f"表头中列名重复 (repeated column names): {', '.join(repeated)}", row=1)
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        opened = _unclosed_quote(text)
+        if opened:
+            raise DataError(path, "引号不配对：这一行开始的带引号的内容没有结束引号 (unbalanced quote: the quoted "
+                                  "field starting in this line is never closed)", row=opened) from None
         line = re.search(r"line (\d+)", str(exc))
-        raise DataError(path, "CSV 格式错误，某行的列数与表头不一致或引号不配对 (malformed CSV: wrong number of "
-                              "fields or unbalanced quotes)", row=int(line[1]) if line else None) from None
+        raise DataError(path, "CSV 格式错误，某行的列数与表头不一致 (malformed CSV: wrong number of fields)",
+                        row=int(line[1]) if line else None) from None
+
+
+def _unclosed_quote(text: str) -> int | None:
+    """File line where a quoted field opens that no later quote closes, or None (a doubled "" toggles twice)."""
+    inside, opened = False, 0
+    for match in re.finditer('"', text):
+        inside = not inside
+        if inside:
+            opened = match.start()
+    return text.count("\n", 0, opened) + 1 if inside else None
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
@@ -83,6 +110,25 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     if any(re.fullmatch(r".+\.\d+", n) and n.rsplit(".", 1)[0] in names for n in names):
         raise DataError(path, "表头中列名重复 (repeated column names)", row=1)
     return frame
+
+
+def _column_letter(position: int) -> str:
+    """Spreadsheet column name of a 1-based position (1 → A, 27 → AA)."""
+    letters = ""
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _without_blank_headers(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop columns whose header cell is blank and which hold nothing (Excel leaves them); refuse the others."""
+    blank = [i for i, c in enumerate(frame.columns) if not str(c).strip() or re.fullmatch(r"Unnamed: \d+", str(c))]
+    for i in blank:
+        if (frame.iloc[:, i] != "").any():
+            raise DataError(path, f"第 {i + 1} 列（{_column_letter(i + 1)} 列）的表头为空，但该列有内容；请填写列名或删除"
+                                  f"该列 (column {i + 1} has no name but holds data: name it or delete it)", row=1)
+    return frame.iloc[:, [i for i in range(frame.shape[1]) if i not in blank]]
 
 
 def validate(path: Path, cells: pd.DataFrame, table: Table, drop=()) -> pd.DataFrame:
