@@ -176,15 +176,16 @@ def test_sigterm_while_writing_leaves_nothing(people, tmp_path):
 def test_stale_partial_folders_of_earlier_runs_are_removed(people, tmp_path, capsys):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / ".out.k3j2h1.partial"
+    stale = tmp_path / f".out.{dead.pid}.k3j2h1.partial"   # its process is gone
     (stale / "tables").mkdir(parents=True)
-    (stale / privacy.OWNER_FILE).write_text(str(dead.pid))
     (stale / "report.html").write_text("half")
+    running = tmp_path / f".out.{os.getppid()}.a1b2c3.partial"   # a report still being written: kept
+    running.mkdir()
     old = tmp_path / ".out.zz9.partial"
     old.mkdir()
     os.utime(old, (time.time() - 7 * 86400,) * 2)
     code, _ = run(capsys, "report", write(first(people, ["C001"]), tmp_path / "s.csv"), "--out", tmp_path / "out")
-    assert code == 0 and not stale.exists() and not old.exists()
+    assert code == 0 and not stale.exists() and not old.exists() and running.exists()
 
 
 # ---- validation gaps and unclear messages ------------------------------------------------------------

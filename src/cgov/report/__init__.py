@@ -11,7 +11,7 @@ from pathlib import Path
 
 import cgov
 from cgov.errors import DataError
-from cgov.report import indicators, privacy, render, validate
+from cgov.report import indicators, output, privacy, render, validate
 from cgov.codebook import COMMUNITIES, RESIDENTS
 
 TITLE = "社区治理诊断报告"
@@ -70,5 +70,5 @@ def build_report(survey: Path, out: Path, communities: Path | None = None, min_c
              + (f"；生成报告时去掉了列：{'、'.join(drop)}" if drop else "") + "。"]
     by_name = {r.name: r for r in results}
     page = render.page(TITLE, intro, results, render.figures(by_name), SIM_BANNER if simulated else "")
-    render.write_atomically(out, {"report.html": page, **{f"tables/{r.name}.csv": r.frame for r in results}})
+    output.write_atomically(out, {"report.html": page, **{f"tables/{r.name}.csv": r.frame for r in results}})
     return results

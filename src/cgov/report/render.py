@@ -5,10 +5,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 
@@ -110,24 +106,3 @@ def page(title: str, intro: list[str], results: list[Result], pictures: dict[str
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
             + "\n".join(parts) + "</body></html>\n")
-
-
-def write_atomically(out: Path, files: dict[str, str | pd.DataFrame]) -> None:
-    """Write ``files`` (relative path -> HTML text or table) into a fresh folder beside ``out``, then
-    rename it to ``out``; if anything fails, nothing is left behind. ``out`` must be absent or empty."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        for relative, content in files.items():
-            target = work / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, pd.DataFrame):
-                content.to_csv(target, index=False, encoding="utf-8-sig")  # BOM: Excel opens it as UTF-8
-            else:
-                target.write_text(content, encoding="utf-8")
-        if out.is_dir():
-            out.rmdir()  # empty (checked before); fails, and so keeps it, if something appeared meanwhile
-        os.rename(work, out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
