@@ -83,7 +83,7 @@ class Collector:
             return
         rows = mask[mask].index
         for i in rows[:MAX_LISTED]:
-            self.add(message.format(text[i]), row=int(i) + 2, column=column)
+            self.add(message.replace("{}", str(text[i]), 1), row=int(i) + 2, column=column)
         if len(rows) > MAX_LISTED:
             more = len(rows) - MAX_LISTED
             self.add(f"同类问题另有 {more} 行 ({more} more rows with the same problem)", column=column)
@@ -168,8 +168,9 @@ def typed_frame(cells: pd.DataFrame, fields: list[Field], problems: Collector,
     key = [k for k in primary_key if k in frame.columns]
     if key and len(key) == len(primary_key):
         repeated = frame.duplicated(subset=key, keep=False) & frame[key].notna().all(axis=1)
-        shown = frame[key].astype(str).agg(" / ".join, axis=1)
-        problems.cells(key[0], repeated, shown, "编号 “{}” 重复出现 (duplicated identifier)")
+        if repeated.any():
+            shown = frame[key].astype(str).fillna("").agg(" / ".join, axis=1)
+            problems.cells(key[0], repeated, shown, "编号 “{}” 重复出现 (duplicated identifier)")
     return frame
 
 

@@ -27,13 +27,15 @@ _SPAN = {"integer": 60, "number": 60.0}
 
 
 def _column(var: Var, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` random valid values of one codebook variable."""
+    """``n`` random valid values of one codebook variable (within its plausible range, nothing in the future)."""
     if var.answers:
         return rng.choice([str(code) for code, _ in var.answers], size=n)
+    field = var.field()
     if var.type == "date":
-        return pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D")
-    low = var.minimum if var.minimum is not None else 0
-    high = var.maximum if var.maximum is not None else low + _SPAN[var.type]
+        low, high = pd.Timestamp(field.minimum), pd.Timestamp(field.maximum)
+        return low + pd.to_timedelta(rng.integers(0, (high - low).days + 1, n), unit="D")
+    low = field.minimum if field.minimum is not None else 0
+    high = min(field.maximum, low + _SPAN[var.type]) if field.maximum is not None else low + _SPAN[var.type]
     if var.type == "integer":
         return rng.integers(int(low), int(high) + 1, n)
     return np.round(rng.uniform(low, high, n), var.decimals)
