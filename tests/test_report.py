@@ -384,7 +384,10 @@ def test_python_dash_m_cgov(tmp_path):
 
 def test_book_page_matches_the_tool(tmp_path, capsys):
     """book/own-survey.md quotes a real message and states the tool's real thresholds."""
+    from cgov import variables as V
+    from cgov.codebook import RESIDENTS
     from cgov.report import validate
+    from cgov.schema import MAX_DIGITS
 
     page = (ROOT / "book" / "own-survey.md").read_text(encoding="utf-8")
     survey = tmp_path / "居民调查.csv"
@@ -393,6 +396,9 @@ def test_book_page_matches_the_tool(tmp_path, capsys):
     code, err = run(capsys, "report", survey, "--out", tmp_path / "报告")
     quoted = re.search(r"\$ cgov report 居民调查.csv --out 报告\n(.+)\n", page)[1]
     assert code == 1 and err.strip() == quoted
-    assert f"默认 {privacy.MIN_CELL}，只能调高" in page and f"少于 {privacy.MIN_CELL} 人" in page
+    assert f"默认 {privacy.MIN_CELL}，只能调高" in page and f"k 指 `--min-cell` 的值（默认 {privacy.MIN_CELL}）" in page
     assert f"不多于 {indicators.MAX_MIXED} 人时" in page and validate.MAX_LISTED == 5 and "超过五处" in page
+    assert f"社区少于 {V.MIN_CLUSTERS} 个时" in page and f"社区少于 {indicators.MIN_CORRELATION} 个时" in page
+    assert f"年龄 18—{RESIDENTS['age'].maximum} 岁" in page and f"不超过 {RESIDENTS['activities'].maximum} 次" in page
+    assert f"居住年限不超过 {RESIDENTS['tenure_years'].maximum} 年" in page and f"超过 {MAX_DIGITS} 位" in page
     assert "- file: book/own-survey" in (ROOT / "_toc.yml").read_text(encoding="utf-8")
