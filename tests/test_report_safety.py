@@ -363,52 +363,65 @@ def test_book_warnings_are_kept(readable):
 # ---- the differencing attack ----------------------------------------------------------------------------
 
 def released_cells(out_tables: dict[str, pd.DataFrame], survey: pd.DataFrame, types: dict) -> list[tuple]:
-    """Every released count as (family, set of respondents it counts, count); hidden cells are unknown."""
-    rows = survey.assign(type=survey["community_id"].map(types),
-                         age_group=pd.cut(survey["age"].astype(float), [17, 34, 49, 64, 200],
-                                          labels=["18–34 岁", "35–49 岁", "50–64 岁", "65 岁及以上"]).astype(str),
-                         party=np.where(survey["party_member"] == "true", "党员", "非党员"),
-                         score=survey[[f"belong_{i}" for i in range(1, 7)]].astype(float).mean(axis=1)
-                         .mul(2).round().div(2))
+    """Every released count as (family, set of respondents it counts, count); hidden cells are unknown.
+
+    A cell's set is taken from the respondents of the released communities, so the check that each count
+    equals the size of its set also proves that no table counts a respondent of a left-out community."""
+    released_ids = set(out_tables["communities"]["community_id"])
+    rows = survey[survey["community_id"].isin(released_ids)]
+    rows = rows.assign(type=rows["community_id"].map(types),
+                       age_group=pd.cut(rows["age"].astype(float), [17, 34, 49, 64, 200],
+                                        labels=["18–34 岁", "35–49 岁", "50–64 岁", "65 岁及以上"]).astype(str),
+                       party=np.where(rows["party_member"] == "true", "党员", "非党员"),
+                       score=rows[[f"belong_{i}" for i in range(1, 7)]].astype(float).mean(axis=1).mul(2).round().div(2))
     labels = {"性别": "sex", "年龄组": "age_group", "住房产权": "housing", "党员身份": "party", "社区类型": "type"}
-    everyone = frozenset(rows.index)
-    cells = [("overall", everyone, int(out_tables["overall"].set_index("indicator").loc["受访者人数", "value"]))]
+    overall = int(out_tables["overall"].set_index("indicator").loc["受访者人数", "value"])
+    cells = [("overall", frozenset(rows.index), overall)]
     for r in out_tables["communities"].itertuples():
-        cells.append(("communities", frozenset(rows.index[rows["community_id"] == r.community_id]), int(r.n)))
-    for r in out_tables["by_group"].dropna(subset=["n"]).itertuples():
-        column = labels[r.breakdown]
-        cells.append((f"by_group:{r.breakdown}", frozenset(rows.index[rows[column].astype(str) == str(r.group)]),
+        cells.append((f"communities:{types[r.community_id]}", frozenset(rows.index[rows["community_id"] == r.community_id]),
                       int(r.n)))
+    for r in out_tables["by_group"].dropna(subset=["n"]).itertuples():
+        members = rows.index[rows[labels[r.breakdown]].astype(str) == str(r.group)]
+        cells.append((f"by_group:{r.breakdown}" + (f":{r.group}" if r.breakdown == "社区类型" else ""),
+                      frozenset(members), int(r.n)))
     for r in out_tables["belonging_distribution"].dropna(subset=["n"]).itertuples():
         cells.append(("score", frozenset(rows.index[rows["score"] == float(r.score)]), int(r.n)))
     for r in out_tables["ratings_distribution"].dropna(subset=["n"]).itertuples():
         cells.append((f"rating:{r.question}", frozenset(rows.index[rows[r.question].astype(int) == int(r.code)]),
                       int(r.n)))
+    for family, members, count in cells:
+        assert len(members) == count, (family, len(members), count)
     return cells
 
 
+def margins(cells: list[tuple]) -> list[tuple[tuple, list[tuple]]]:
+    """Each released total with the released cells that partition it, as the tables show them: the overall
+    count with every table and breakdown, and the count of each community type with its communities."""
+    def family(name: str) -> str:   # one table, or one breakdown or question of a table
+        parts = name.split(":")
+        return ":".join(parts[:2]) if parts[0] in ("by_group", "rating") else parts[0]
+
+    overall = next(c for c in cells if c[0] == "overall")
+    families = {family(c[0]) for c in cells if c[0] != "overall"}
+    out = [(overall, [c for c in cells if c[0] != "overall" and family(c[0]) == f]) for f in families]
+    for cell in cells:
+        if cell[0].startswith("by_group:社区类型:"):
+            out.append((cell, [c for c in cells if c[0] == "communities:" + cell[0].rsplit(":", 1)[1]]))
+    return out
+
+
 def attack(cells: list[tuple], k: int) -> list[str]:
-    """Every sum/difference of cells that share a margin: a margin minus any set of disjoint cells inside it
-    from one family (one table or breakdown), and any two nested cells. Returns the combinations that give a
-    count between 1 and k − 1 (a released cell's count is the count of the released respondents in its set)."""
-    found = []
-    released = set().union(*(c[1] for c in cells if c[0] == "overall"))
-    sizes = {id(c): c[2] for c in cells}
-    for _, members, count in cells:
-        if 0 < count < k:
-            found.append(f"cell of {count}")
-    for margin in cells:
-        inside = [c for c in cells if c is not margin and c[1] <= margin[1]]
-        for family in {c[0] for c in inside}:
-            part = [c for c in inside if c[0] == family]
-            for size in range(1, min(len(part), 8) + 1):
-                for combo in itertools.combinations(part, size):
-                    if any(a[1] & b[1] for a, b in itertools.combinations(combo, 2)):
-                        continue
-                    rest = margin[2] - sum(sizes[id(c)] for c in combo)
-                    if 0 < rest < k:
-                        found.append(f"{margin[0]} − {[c[0] for c in combo]} = {rest}")
-    assert released, "no released respondents"
+    """Every sum/difference of cells that share a margin: a total minus any set of the released cells that
+    partition it (a single cell: a difference; several: a sum subtracted), and every released cell itself.
+    Returns the combinations that give a count between 1 and k − 1."""
+    found = [f"{family}: cell of {count}" for family, _, count in cells if 0 < count < k]
+    for total, parts in margins(cells):
+        for size in range(1, min(len(parts), 10) + 1):
+            for combo in itertools.combinations(parts, size):
+                assert all(not (a[1] & b[1]) for a, b in itertools.combinations(combo, 2))   # a partition
+                rest = total[2] - sum(c[2] for c in combo)
+                if 0 < rest < k:
+                    found.append(f"{total[0]} − {[c[0] for c in combo]} = {rest}")
     return found
 
 
