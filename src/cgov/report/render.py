@@ -76,7 +76,8 @@ def figures(results: dict[str, Result]) -> dict[str, str]:
     ratings = results["ratings_distribution"].frame
     fig, ax = plt.subplots(figsize=(7, 3.5), label="满意度与信任的回答分布")
     for offset, (_, part) in zip((-0.2, 0.2), ratings.groupby("question", sort=False)):
-        ax.bar(part["code"] + offset, part["share"].fillna(0) * 100, width=0.4, label=part["item"].iloc[0])
+        shown = part.dropna(subset=["n"])   # a hidden cell is left out, not drawn as 0
+        ax.bar(shown["code"] + offset, shown["share"] * 100, width=0.4, label=part["item"].iloc[0])
     ax.set(xlabel="回答（1＝最低，5＝最高；隐藏的格子不画）", ylabel="受访者占比（%）", xticks=range(1, 6))
     ax.legend()
     out["ratings_distribution"] = figure_png(fig)
