@@ -13,18 +13,7 @@ import pytest
 
 from conftest import ROOT
 
-try:  # the publisher list lives in cgov.cite (sources helper); until that is merged, a small copy of it
-    from cgov.cite import NO_COPY, is_publisher
-except ImportError:  # pragma: no cover - removed once cgov.cite.PUBLISHERS is on main
-    from urllib.parse import urlsplit
-
-    NO_COPY = "未找到权威网站副本"
-    _PUBLISHERS = ("gov.cn", "12371.cn", "people.com.cn", "people.cn", "xinhuanet.com", "news.cn", "china.org.cn",
-                   "chinadaily.com.cn")
-
-    def is_publisher(url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in _PUBLISHERS)
+from cgov.cite import NO_COPY, is_publisher
 
 PAGE = ROOT / "book" / "policy.md"
 NOTES = Path("/work/notes/policy-links.md")  # the helpers' note; checked when present (not in a clone)
