@@ -118,3 +118,80 @@ def interval_months(vintages: pd.DataFrame) -> pd.Series:
     dates = pd.to_datetime(ordered["as_of"].astype(str))
     months = (dates.dt.year * 12 + dates.dt.month).diff().iloc[1:].astype("int64")
     return pd.Series(months.to_numpy(), index=ordered["vintage"].iloc[:-1].to_numpy(), name="months")
+
+
+#: Township-level kinds by digits 7–9 of the 9-digit code (NBS coding rules).
+TOWNSHIP_KINDS = (("街道", 1, 99), ("镇", 100, 199), ("乡", 200, 399), ("类似乡级单位", 400, 599))
+#: Endings stripped from township names before matching by name (longest first).
+TOWNSHIP_ENDINGS = ("街道办事处", "街道", "办事处", "镇", "乡", "苏木")
+
+
+def township_kind(codes: pd.Series) -> pd.Series:
+    """Kind of each township-level unit (街道, 镇, 乡, 类似乡级单位) from digits 7–9 of its code."""
+    digits = pd.to_numeric(codes.str[6:9], errors="coerce")
+    labels = pd.Series("其他", index=codes.index, dtype="object")
+    for label, low, high in TOWNSHIP_KINDS:
+        labels[(digits >= low) & (digits <= high)] = label
+    return labels
+
+
+def name_stem(names: pd.Series) -> pd.Series:
+    """Township names without a bracketed note and without any run of the endings in
+    :data:`TOWNSHIP_ENDINGS` (东庄镇 → 东庄; 和平街道办事处 and 和平街道 → 和平; 庄周办事处（乡级单位） → 庄周)."""
+    pattern = "(?:" + "|".join(TOWNSHIP_ENDINGS) + ")+$"
+    stems = names.str.replace(r"[（(][^）)]*[）)]$", "", regex=True).str.replace(pattern, "", regex=True)
+    return stems.where(stems != "", names)
+
+
+def _unique_key_match(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Pairs (code_from, code_to) whose key is unique on both sides."""
+    once = [side[~side.duplicated(keys, keep=False)] for side in (left, right)]
+    return once[0].merge(once[1], on=keys, suffixes=("_from", "_to"))[["code_from", "code_to"]]
+
+
+def township_pair(before: pd.DataFrame, after: pd.DataFrame) -> dict:
+    """Match the township-level units (街道, 镇, 乡; 9-digit codes) of two vintages.
+
+    Each unit of ``before`` (columns code, name) falls into exactly one class: ``kept`` (same code and
+    name stem — a change of form such as 街道办事处 → 街道 is not a new name, see :func:`name_stem`),
+    ``renamed`` (same code, another name stem), ``recoded`` (code gone; the same name stem appears under a
+    new code of the same county, unique on both sides), ``moved`` (likewise, but under another county of
+    the same province: the parent changed, e.g. 撤县设区 or a transfer) or ``unmatched`` (abolished,
+    merged, or renamed beyond recognition). ``new`` counts the units of ``after`` that match nothing;
+    ``to_street`` the units that were a 镇 or 乡 and are a 街道 after (by code digits 7–9).
+    """
+    for label, table in (("before", before), ("after", after)):
+        missing = {"code", "name"} - set(table.columns)
+        if missing:
+            raise ValueError(f"乡级单位表 {label} 缺少列 {sorted(missing)} (missing columns)")
+        bad = table.loc[table["code"].str.len() != 9, "code"]
+        if len(bad):
+            raise ValueError(f"乡级单位表 {label} 第 {bad.index[0]} 行的代码 {bad.iloc[0]!r} 不是 9 位 (not a 9-digit code)")
+    a, b = (t.assign(county=t["code"].str[:6], province=t["code"].str[:2], stem=name_stem(t["name"]),
+                     kind=township_kind(t["code"])) for t in (before, after))
+    same = a.merge(b, on="code", suffixes=("", "_to"))
+    left, right = a[~a["code"].isin(b["code"])], b[~b["code"].isin(a["code"])]
+    recoded = _unique_key_match(left, right, ["county", "stem"])
+    left = left[~left["code"].isin(recoded["code_from"])]
+    right = right[~right["code"].isin(recoded["code_to"])]
+    moved = _unique_key_match(left, right, ["province", "stem"])
+    pairs = pd.concat([same[["code"]].assign(code_from=same["code"], code_to=same["code"]), recoded, moved])
+    kinds = pairs.assign(kind_from=pairs["code_from"].map(a.set_index("code")["kind"]),
+                         kind_to=pairs["code_to"].map(b.set_index("code")["kind"]))
+    matched = len(same) + len(recoded) + len(moved)
+    return {"units_from": len(a), "units_to": len(b), "kept": int((same["stem"] == same["stem_to"]).sum()),
+            "renamed": int((same["stem"] != same["stem_to"]).sum()), "recoded": len(recoded), "moved": len(moved),
+            "unmatched": len(a) - matched, "new": len(b) - matched,
+            "to_street": int((kinds["kind_from"].isin(["镇", "乡"]) & (kinds["kind_to"] == "街道")).sum()),
+            "streets_from": int((a["kind"] == "街道").sum()), "streets_to": int((b["kind"] == "街道").sum())}
+
+
+def township_matching(streets: dict) -> pd.DataFrame:
+    """:func:`township_pair` for each pair of consecutive vintages; ``streets`` maps a vintage year to
+    its township table (columns code, name — the ``streets`` table of :func:`cgov.divisions.read_version`).
+    One row per pair, with vintage_from and vintage_to first."""
+    years = sorted(streets)
+    if len(years) < 2:
+        raise ValueError("至少需要两个版本的乡级单位表 (need at least two vintages)")
+    return pd.DataFrame([{"vintage_from": x, "vintage_to": y, **township_pair(streets[x], streets[y])}
+                         for x, y in zip(years[:-1], years[1:])])
