@@ -95,3 +95,60 @@ def test_broken_links_are_same_code_same_name_different_group():
 def test_interval_months_between_as_of_dates():
     vintages = pd.DataFrame({"vintage": [2020, 2019, 2021], "as_of": ["2020-06-30", "2019-10-31", "2021-10-31"]})
     assert unit_changes.interval_months(vintages).to_dict() == {2019: 8, 2020: 16}
+
+
+# ---- township-level matching --------------------------------------------------------------------
+
+def streets(*rows):
+    return pd.DataFrame(rows, columns=["code", "name"])
+
+
+BEFORE = streets(
+    ("110101001", "东华门街道办事处"),   # kept: only the form of the name changes
+    ("110101002", "景山街道"),           # renamed: same code, another name
+    ("110101100", "东庄镇"),             # recoded within the county: 镇 → 街道
+    ("110102200", "西山乡"),             # moved: reappears under another county of the province
+    ("110102201", "北岭乡"),             # unmatched: merged away
+    ("110102202", "南岭乡"),             # ambiguous name on the other side: unmatched
+)
+AFTER = streets(
+    ("110101001", "东华门街道"),
+    ("110101002", "新景街道"),
+    ("110101005", "东庄街道"),
+    ("110105200", "西山乡"),
+    ("110106201", "南岭乡"),
+    ("110107201", "南岭乡"),
+)
+
+
+def test_township_pair_puts_every_unit_in_one_class():
+    got = unit_changes.township_pair(BEFORE, AFTER)
+    assert {k: got[k] for k in ("kept", "renamed", "recoded", "moved", "unmatched")} == \
+        {"kept": 1, "renamed": 1, "recoded": 1, "moved": 1, "unmatched": 2}
+    assert got["new"] == 2                      # the two 南岭乡 match nothing
+    assert got["to_street"] == 1                # 东庄镇 → 东庄街道
+    assert (got["streets_from"], got["streets_to"]) == (2, 3)
+    assert got["kept"] + got["renamed"] + got["recoded"] + got["moved"] + got["unmatched"] == got["units_from"]
+
+
+def test_a_recoded_unit_is_preferred_within_its_own_county():
+    after = pd.concat([AFTER, streets(("110102105", "西山镇"))], ignore_index=True)
+    got = unit_changes.township_pair(BEFORE, after)
+    assert (got["recoded"], got["moved"]) == (1 + 1, 0)     # 西山乡 → 西山镇 in its own county wins
+
+
+def test_name_stem_drops_forms_and_notes():
+    names = pd.Series(["和平街道办事处", "和平街道", "庄周办事处（乡级单位）", "镇", "勐角乡"])
+    assert unit_changes.name_stem(names).tolist() == ["和平", "和平", "庄周", "镇", "勐角"]
+
+
+def test_township_matching_runs_over_consecutive_vintages_and_rejects_bad_input():
+    table = unit_changes.township_matching({2021: BEFORE, 2020: BEFORE, 2022: AFTER})
+    assert table[["vintage_from", "vintage_to"]].values.tolist() == [[2020, 2021], [2021, 2022]]
+    assert table.loc[0, "kept"] == len(BEFORE)
+    with pytest.raises(ValueError, match="第 1 行的代码 '1101' 不是 9 位"):
+        unit_changes.township_pair(streets(("110101001", "甲"), ("1101", "乙")), AFTER)
+    with pytest.raises(ValueError, match="缺少列"):
+        unit_changes.township_pair(BEFORE.rename(columns={"name": "名称"}), AFTER)
+    with pytest.raises(ValueError, match="至少需要两个版本"):
+        unit_changes.township_matching({2020: BEFORE})
