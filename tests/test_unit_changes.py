@@ -138,8 +138,8 @@ def test_a_recoded_unit_is_preferred_within_its_own_county():
 
 
 def test_name_stem_drops_forms_and_notes():
-    names = pd.Series(["和平街道办事处", "和平街道", "庄周办事处（乡级单位）", "镇", "勐角乡"])
-    assert unit_changes.name_stem(names).tolist() == ["和平", "和平", "庄周", "镇", "勐角"]
+    names = pd.Series(["和平街道办事处", "和平街道", "庄周办事处（乡级单位）", "镇", "勐角乡", "苏木乡", "街道办事处"])
+    assert unit_changes.name_stem(names).tolist() == ["和平", "和平", "庄周", "镇", "勐角", "苏木", "街道"]
 
 
 def test_township_matching_runs_over_consecutive_vintages_and_rejects_bad_input():

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cgov.divisions import PLACEHOLDER_CODES
+
 #: Count column of county_units / province_units for each unit type.
 TYPE_COLUMNS = {"居委会": "residents_committees", "村委会": "village_committees",
                 "类似居委会": "residents_like", "类似村委会": "village_like"}
@@ -124,6 +126,8 @@ def interval_months(vintages: pd.DataFrame) -> pd.Series:
 TOWNSHIP_KINDS = (("街道", 1, 99), ("镇", 100, 199), ("乡", 200, 399), ("类似乡级单位", 400, 599))
 #: Endings stripped from township names before matching by name (longest first).
 TOWNSHIP_ENDINGS = ("街道办事处", "街道", "办事处", "镇", "乡", "苏木")
+#: Township rows that are not real units (the 金门县 placeholder, code 350527000).
+PLACEHOLDER_TOWNSHIPS = frozenset(code[:9] for code in PLACEHOLDER_CODES)
 
 
 def township_kind(codes: pd.Series) -> pd.Series:
@@ -138,9 +142,13 @@ def township_kind(codes: pd.Series) -> pd.Series:
 def name_stem(names: pd.Series) -> pd.Series:
     """Township names without a bracketed note and without any run of the endings in
     :data:`TOWNSHIP_ENDINGS` (东庄镇 → 东庄; 和平街道办事处 and 和平街道 → 和平; 庄周办事处（乡级单位） → 庄周)."""
-    pattern = "(?:" + "|".join(TOWNSHIP_ENDINGS) + ")+$"
-    stems = names.str.replace(r"[（(][^）)]*[）)]$", "", regex=True).str.replace(pattern, "", regex=True)
-    return stems.where(stems != "", names)
+    ending = "(?<=.)(?:" + "|".join(TOWNSHIP_ENDINGS) + ")$"      # one ending, never the whole name
+    stems = names.str.replace(r"[（(][^）)]*[）)]$", "", regex=True)
+    while True:
+        shorter = stems.str.replace(ending, "", regex=True)
+        if shorter.equals(stems):
+            return stems
+        stems = shorter
 
 
 def _unique_key_match(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -159,6 +167,7 @@ def township_pair(before: pd.DataFrame, after: pd.DataFrame) -> dict:
     the same province: the parent changed, e.g. 撤县设区 or a transfer) or ``unmatched`` (abolished,
     merged, or renamed beyond recognition). ``new`` counts the units of ``after`` that match nothing;
     ``to_street`` the units that were a 镇 or 乡 and are a 街道 after (by code digits 7–9).
+    Placeholder rows (:data:`PLACEHOLDER_TOWNSHIPS`) are dropped first.
     """
     for label, table in (("before", before), ("after", after)):
         missing = {"code", "name"} - set(table.columns)
@@ -167,6 +176,7 @@ def township_pair(before: pd.DataFrame, after: pd.DataFrame) -> dict:
         bad = table.loc[table["code"].str.len() != 9, "code"]
         if len(bad):
             raise ValueError(f"乡级单位表 {label} 第 {bad.index[0]} 行的代码 {bad.iloc[0]!r} 不是 9 位 (not a 9-digit code)")
+    before, after = (t[~t["code"].isin(PLACEHOLDER_TOWNSHIPS)] for t in (before, after))
     a, b = (t.assign(county=t["code"].str[:6], province=t["code"].str[:2], stem=name_stem(t["name"]),
                      kind=township_kind(t["code"])) for t in (before, after))
     same = a.merge(b, on="code", suffixes=("", "_to"))
