@@ -13,7 +13,9 @@ import importlib
 import subprocess
 import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from cgov import paths
 from cgov.errors import DataError
@@ -21,12 +23,21 @@ from cgov.release import ReleaseError
 from cgov.report import cli as report_cli
 
 
-def _runs(module: str, function: str = "run", call=lambda target, args: target(args)):
+def _with_args(target: Callable, args: argparse.Namespace):
+    return target(args)
+
+
+@dataclass(frozen=True)
+class _Runs:
     """A command that imports ``module`` only when it runs, then calls ``call(module.function, args)``
     (by default ``module.run(args)``); a function that returns nothing has succeeded."""
-    def run(args: argparse.Namespace) -> int:
-        return call(getattr(importlib.import_module(module), function), args) or 0
-    return run
+
+    module: str
+    function: str = "run"
+    call: Callable = _with_args
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        return self.call(getattr(importlib.import_module(self.module), self.function), args) or 0
 
 
 def _add_commands(commands) -> None:
@@ -36,36 +47,36 @@ def _add_commands(commands) -> None:
         description="fetch: cache the eight division-code tarballs (sha512-checked); build: derive "
                     "data/processed/*.csv and data/datapackage.json from data/raw; bench: time and memory of build.")
     data.add_argument("action", choices=["fetch", "build", "bench"])
-    data.set_defaults(run=_runs("cgov.pipeline", "main", lambda main, args: main([args.action])))
+    data.set_defaults(run=_Runs("cgov.pipeline", "main", lambda main, args: main([args.action])))
     sim = commands.add_parser(
         "sim", add_help=False, help="重新生成模拟教学数据 data/sim/ (regenerate the simulated teaching data; "
                                     "cgov sim --help for its options)")
-    sim.set_defaults(run=_runs("cgov.sim.files", "main", lambda main, args: main(args.rest)), passes_on=True)
+    sim.set_defaults(run=_Runs("cgov.sim.files", "main", lambda main, args: main(args.rest)), passes_on=True)
     pdf = commands.add_parser("pdf", help="生成 A4 PDF 讲义 (the A4 PDF handouts; needs XeLaTeX: make pdf)",
                               description="Build the LaTeX of the book and compile the book and each chapter to PDF.")
     pdf.add_argument("--path-output", type=Path, default=paths.ROOT,
                      help="PDFs land in PATH_OUTPUT/_build/latex (default: the repository root)")
-    pdf.set_defaults(run=_runs("cgov.release.handouts"))
+    pdf.set_defaults(run=_Runs("cgov.release.handouts"))
     dist = commands.add_parser("dist", help="构建并打包发布文件到 dist/ (build and pack the release)",
                                description="A clean strict build, packed as dist/cgov-<version>-site.zip with "
                                            "the PDF handouts if made, and SHA256SUMS.")
-    dist.set_defaults(run=_runs("cgov.release.dist"))
+    dist.set_defaults(run=_Runs("cgov.release.dist"))
     diff = commands.add_parser("diff", help="两次构建之间改变了哪些已发布的数字 (which published numbers changed)",
                                description="Compare two results folders (_build/results); exit status 1 when a "
                                            "number changed, 2 when a folder is missing.")
     diff.add_argument("old", type=Path, help="the earlier build's results folder")
     diff.add_argument("new", type=Path, help="the later build's results folder")
-    diff.set_defaults(run=_runs("cgov.release.diff"))
+    diff.set_defaults(run=_Runs("cgov.release.diff"))
     bench = commands.add_parser("bench", help="网站的页面大小、Lighthouse 分数与构建时间 (page weight, "
                                               "Lighthouse scores, build times)",
                                 description="Build a copy of the book, then measure every page in Chromium.")
     bench.add_argument("--sample", default="notebooks/01-overview.html", help="page for Lighthouse")
     bench.add_argument("--runs", type=_positive, default=3, help="Lighthouse runs (scores vary from run to run)")
-    bench.set_defaults(run=_runs("cgov.release.bench"))
+    bench.set_defaults(run=_Runs("cgov.release.bench"))
     bench_report = commands.add_parser(
         "bench-report", help="cgov report 在 10 万名受访者上的时间与内存 (time and memory of cgov report on "
                              "100 000 respondents)")
-    bench_report.set_defaults(run=_runs("cgov.report.bench", "main", lambda main, args: main()))
+    bench_report.set_defaults(run=_Runs("cgov.report.bench", "main", lambda main, args: main()))
 
 
 def _positive(text: str) -> int:
@@ -79,7 +90,9 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser of ``cgov`` with every command."""
     top = argparse.ArgumentParser(prog="cgov", description="《基层党建引领社区治理》的命令行工具 "
                                                            "(the command line of the book and its tools)")
-    _add_commands(top.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_commands(commands)
+    top.commands = commands.choices  # name -> parser of each command (for the tests)
     return top
 
 
