@@ -20,7 +20,7 @@ PDF_APT_STAMP := $(VENV)/.apt-pdf-stamp
 NPM_STAMP := node_modules/.installed-stamp
 PORT ?= 8000
 
-.PHONY: book test serve clean lock system-deps sim pdf data fetch-data bench-data bench dist bench-report
+.PHONY: book test test-fast serve clean lock system-deps sim pdf data fetch-data bench-data bench dist bench-report
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ pdf: $(STAMP) $(PDF_APT_STAMP) $(NPM_STAMP)
 
 test: $(STAMP) $(APT_STAMP) $(NPM_STAMP) fetch-data
 	$(BIN)/python -m pytest
+
+# make test-fast — every test but the book build (mark build) and the browser (mark browser): the loop while working.
+test-fast: $(STAMP) fetch-data
+	$(BIN)/python -m pytest -m "not build and not browser"
 
 # make data — cache the eight division-code tarballs (sha512-verified; only what is missing),
 #             then derive data/processed/*.csv and data/datapackage.json from the raw sources.
