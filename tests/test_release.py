@@ -161,11 +161,13 @@ def number(value, text):
 
 def test_diff_names_each_changed_number_and_table(tmp_path, capsys):
     old = write_results(tmp_path / "old", {"01-a": {"x": number(1.0, "1.0"), "y": number(2.0, "2.0"),
-                                                    "n": number(0.2813533, "0.28"), "m": number(0.2813, "0.28")},
+                                                    "n": number(0.2813533, "0.28"), "m": number(0.2813, "0.28"),
+                                                    "e": number(7.0, "7.0")},
                                            "02-b": {"z": number(3.0, "3.0")}, "03-c": {"w": number(4, "4")}},
                         {"02-b/t.csv": "a,b\n1,10027.1\n", "03-c/u.csv": "a,b\nx,0.2813533\n"})
     new = write_results(tmp_path / "new", {"01-a": {"x": number(1.5, "1.5"), "v": number(0.0, "0.0"),
-                                                    "n": number(0.2813528, "0.28"), "m": number(0.2850, "0.28")},
+                                                    "n": number(0.2813528, "0.28"), "m": number(0.2850, "0.28"),
+                                                    "e": {**number(7.0, "7.0"), "label": "党员人数", "evidence": "real"}},
                                            "02-b": {"z": number(3.0, "3.0")}, "03-c": {"w": number(4, "4")},
                                            "04-d": {"u": number(5, "5")}},
                         {"02-b/t.csv": "a,b\n1,10027.2\n", "03-c/u.csv": "a,b\nx,0.2813528\n"})

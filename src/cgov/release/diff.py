@@ -14,6 +14,9 @@ from cgov.release import ReleaseError
 
 #: Relative difference below which two published numbers count as the same (see :func:`same`).
 TOLERANCE = 5e-6
+#: What a published number is: its value and the text the page shows. Its label, unit, format, source and
+#: evidence describe it; a change there (a relabelled number, evidence added) is not a changed number.
+COMPARED = ("value", "text")
 
 
 def read_results(folder: Path) -> dict[str, dict[str, object]]:
@@ -44,7 +47,10 @@ def _cell(text: str) -> float | str:
 def same(old, new) -> bool:
     """Equal; floats within :data:`TOLERANCE` (relative), texts exactly. Iterative estimators (factor
     analysis, multilevel models) differ by up to 2e-6 (relative) between two runs of the same commit, far
-    below what a page shows."""
+    below what a page shows. Published numbers (records with a value and a text) compare by
+    :data:`COMPARED` only."""
+    if _is_number(old) and _is_number(new):
+        return all(same(old[k], new[k]) for k in COMPARED)
     if isinstance(old, dict) and isinstance(new, dict):
         return old.keys() == new.keys() and all(same(old[k], new[k]) for k in old)
     if isinstance(old, list) and isinstance(new, list):
@@ -52,7 +58,11 @@ def same(old, new) -> bool:
     if isinstance(old, float) or isinstance(new, float):
         return isinstance(old, (int, float)) and isinstance(new, (int, float)) and \
             math.isclose(old, new, rel_tol=TOLERANCE, abs_tol=1e-12)
-    return old == new  # texts, formats and labels exactly
+    return old == new  # texts exactly
+
+
+def _is_number(record) -> bool:
+    return isinstance(record, dict) and all(k in record for k in COMPARED)
 
 
 def diff_results(old: Path, new: Path) -> list[str]:
