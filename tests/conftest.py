@@ -23,6 +23,12 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 BUILD_FIXTURES = {"strict_build", "site", "published"}
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--built", type=Path, metavar="DIR",
+                     help="read a finished build instead of building the book (DIR is the repository's _build, "
+                          "or a --path-output folder); for a quick look while working: make test never uses it")
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Mark every test that needs the strict build ``build``, so the fast loop leaves it out."""
     for item in items:
@@ -51,10 +57,21 @@ def build_book(source: Path, output: Path) -> Build:
     return Build(proc.returncode, proc.stdout + proc.stderr, output / "_build" / "html", results)
 
 
+def finished_build(folder: Path) -> Build:
+    """A build made earlier: ``_build`` of the repository (``html``, ``results``) or a ``--path-output``
+    folder (``_build/html``, ``results``)."""
+    html = folder / "html" if (folder / "html").is_dir() else folder / "_build" / "html"
+    if not (html / "index.html").is_file() or not (folder / "results").is_dir():
+        raise pytest.UsageError(f"--built {folder}: no finished build there (html/index.html and results/)")
+    return Build(0, f"(a finished build, {folder})", html, folder / "results")
+
+
 @pytest.fixture(scope="session")
-def strict_build(tmp_path_factory) -> Build:
+def strict_build(request, tmp_path_factory) -> Build:
     """The whole book built from scratch, as CI builds it (no cache from earlier builds): the one
-    execution of every chapter in a test session."""
+    execution of every chapter in a test session. ``pytest --built DIR`` reads a finished build instead."""
+    if request.config.getoption("built"):
+        return finished_build(request.config.getoption("built").resolve())
     return build_book(ROOT, tmp_path_factory.mktemp("strict-build"))
 
 
