@@ -346,7 +346,7 @@ def appendix_markdown(page_dir: str = "..") -> str:
     """MyST Markdown of the appendix 数据与来源: checks, then each dataset with provenance and codebook.
 
     ``page_dir`` is the site root relative to the page: the links point at the one copy of each file
-    that the site keeps in its downloads folder (written by ``cgov.apparatus``).
+    that the site keeps in its downloads folder (written by ``cgov.site.apparatus``).
     """
     import json
 
