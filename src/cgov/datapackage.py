@@ -172,7 +172,7 @@ RAW_FILES = {
         primaryKey=["census_year", "source_row", "field"]),
     "census_2010_changes": dict(
         path="raw/census_2010_changes.csv",
-        sha256="3d255e7c610be88a5072065176fe68c35bda8f2909d188cc33caf3a39a46d779",
+        sha256="77e3f307bb09199ce681d126eaa20f4981bca4c3b051b2f4ec388df79fd3b359",
         title="2010 年普查县级单位到 2016 年统计用区划代码的变更对照（本书编制）",
         description="County-level changes between the 2010 census and the 2016 codes that names alone cannot "
                     "follow: merged, split, renamed or recoded units, one row per target county, with the year "
@@ -321,8 +321,9 @@ PROCESSED = {
                 count("converted_2016_2023", "村改居 2016–2023", "Units matched from 村委会 to 居委会 (lower bound)"),
                 count("counties_2016", "2016 年县数", "Counties of the unit in the 2016 codes"),
                 count("counties_2020", "2020 年县数", "Counties of the unit in the 2020 codes"),
-                F("complete", "boolean", "两次普查覆盖完整", "Every county of the unit in 2016 and 2020 (功能区 "
-                  "apart) has its census row, and both populations are positive", required=True),
+                count("counties_2023", "2023 年县数", "Counties of the unit in the 2023 codes"),
+                F("complete", "boolean", "覆盖完整", "The unit has counties in 2016 and 2023; every county of the unit "
+                  "in 2016 and 2020 (功能区 apart) has its census row; both populations are positive", required=True),
                 F("split_2010", "boolean", "2010 年县被拆分", "A 2010 county of the unit was split between "
                   "counties (its population cannot be divided)", required=True),
                 count("units_moved", "跨单元移动的村级单位", "Village-level units moved between this and another "

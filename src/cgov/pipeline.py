@@ -466,9 +466,10 @@ def county_panel(county_units: pd.DataFrame, census: pd.DataFrame, transitions: 
     2023, 村改居 2016–2023, and the flags that define the sensitivity variants (:func:`panel_variants`).
 
     A panel unit is a county group of the crosswalk, or several groups joined because one 2010 county
-    was split between them. ``complete`` is true when every county of the unit in the 2016 and in the
-    2020 codes has its census row (a 功能区 may have none: its people are counted in the county it was
-    carved from) and both censuses have people there, so that both populations cover the same ground.
+    was split between them. ``complete`` is true when the unit has counties in the 2016 and in the 2023
+    codes (so that its 居委会 are counted over the same ground), every county of the unit in the 2016
+    and in the 2020 codes has its census row (a 功能区 may have none: its people are counted in the
+    county it was carved from) and both censuses have people there.
     """
     cw = county_units[["vintage", "county_code", "county", "county_type", "province", "city_code",
                        "group_id", "residents_committees"]]
@@ -479,7 +480,8 @@ def county_panel(county_units: pd.DataFrame, census: pd.DataFrame, transitions: 
     matched["panel_id"] = matched["group_id"].map(unit_id)
     out = _panel_counts(cw, matched, transitions.assign(panel_id=transitions["group_id"].map(unit_id)))
     out["complete"] = (_panel_complete(cw, matched).reindex(out.index, fill_value=True)
-                       & (out["population_2010"] > 0) & (out["population_2020"] > 0))
+                       & (out["population_2010"] > 0) & (out["population_2020"] > 0)
+                       & (out["counties_2016"] > 0) & (out["counties_2023"] > 0))
     split = matched[(matched["census_year"] == 2010) & (matched["targets"].str.len() > 1)]
     out["split_2010"] = out.index.isin(split["panel_id"])
     moved = moves.assign(a=moves["group_from"].map(unit_id), b=moves["group_to"].map(unit_id))
@@ -525,7 +527,7 @@ def _panel_counts(cw: pd.DataFrame, matched: pd.DataFrame, transitions: pd.DataF
             .drop_duplicates("panel_id").set_index("panel_id"))
     out = head[["province", "city_code", "county_type"]].join(pop).join(rc)
     out["converted_2016_2023"] = converted.groupby("panel_id")["units"].sum()
-    for vintage in (2016, 2020):
+    for vintage in (2016, 2020, 2023):
         out[f"counties_{vintage}"] = cw[cw["vintage"] == vintage].groupby("panel_id").size()
     counts = [c for c in out.columns if c not in ("province", "city_code", "county_type")]
     return out.fillna({c: 0 for c in counts}).sort_index()
