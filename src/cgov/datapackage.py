@@ -478,8 +478,27 @@ def _checks_markdown(data) -> str:
     comp = data.load("unit_count_comparison")[["unit", "source", "reference_date", "value",
                                                "difference_from_nbs"]]
     comp["reference_date"] = comp["reference_date"].dt.strftime("%Y-%m-%d")
+    errata = data.load("census_errata")[["census_year", "source_row", "county_name", "field", "raw_value",
+                                        "corrected_value"]]
     parts = [("各版本全国合计（不含占位行 350527000000）", v), ("相邻年份村级单位匹配", m),
              ("县级单位协调结果（按年份）", groups.reset_index()),
              ("村改居（村委会→居委会）单位数，按终止年份", cgj),
-             ("人口普查县级行与区划代码的匹配", rate.reset_index()), ("统计口径比较", comp)]
+             ("人口普查县级行与区划代码的匹配", rate.reset_index()),
+             ("人口普查工作簿勘误（依据见 census_errata 的 evidence 列）", errata),
+             ("2010—2020 年县级面板：各面板的单元数与排除原因", _panel_summary(data)), ("统计口径比较", comp)]
     return "\n\n".join(f"**{title}**\n\n{frame.to_markdown(index=False)}" for title, frame in parts)
+
+
+def _panel_summary(data):
+    """How many panel units each step keeps or drops, and each sensitivity panel's size."""
+    import pandas as pd
+
+    from cgov.pipeline import panel_variants
+    panel = data.load("county_panel")
+    spans = (panel["counties_2016"] > 0) & (panel["counties_2023"] > 0)
+    rows = [("面板单元", len(panel)),
+            ("其中不跨 2016—2023 年全部版本（单元链条中断或新设）", int((~spans).sum())),
+            ("其中跨全部版本、但普查覆盖不完整", int((spans & ~panel["complete"]).sum())),
+            ("覆盖完整的单元", int(panel["complete"].sum()))]
+    rows += [(f"回归面板 {name}", len(frame)) for name, frame in panel_variants(panel).items()]
+    return pd.DataFrame(rows, columns=["step", "units"])
