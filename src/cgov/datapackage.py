@@ -304,7 +304,8 @@ PROCESSED = {
     "county_panel": dict(
         title="2010—2020 年县级面板：协调后的面板单元、人口与居委会",
         description="One row per panel unit: a harmonised county group of the crosswalk, or several joined when "
-                    "a 2010 county was split between them. Populations of both censuses, 居委会 in the 2016 and "
+                    "a 2010 county was split between them or when a county kept its code and name while the crosswalk "
+                    "broke its link. Populations of both censuses, 居委会 in the 2016 and "
                     "2023 codes, 村改居 2016–2023, and the flags that define the sensitivity panels of chapter 04 "
                     "(cgov.pipeline.panel_variants).",
         source=f"{NBS}; {CENSUS_SRC}", licence=BOOK, cite=f"{CITE_NBS} {CITE_CENSUS}",
@@ -497,7 +498,7 @@ def _panel_summary(data):
     panel = data.load("county_panel")
     spans = (panel["counties_2016"] > 0) & (panel["counties_2023"] > 0)
     rows = [("面板单元", len(panel)),
-            ("其中不跨 2016—2023 年全部版本（单元链条中断或新设）", int((~spans).sum())),
+            ("其中不跨 2016—2023 年全部版本（多为 2017 年后单列的功能区）", int((~spans).sum())),
             ("其中跨全部版本、但普查覆盖不完整", int((spans & ~panel["complete"]).sum())),
             ("覆盖完整的单元", int(panel["complete"].sum()))]
     rows += [(f"回归面板 {name}", len(frame)) for name, frame in panel_variants(panel).items()]

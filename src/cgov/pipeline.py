@@ -498,11 +498,18 @@ def county_panel(county_units: pd.DataFrame, census: pd.DataFrame, transitions: 
 
 
 def _panel_units(cw: pd.DataFrame, matched: pd.DataFrame) -> pd.Series:
-    """group_id → panel_id: groups joined when one census row points into both ("+"-joined ids)."""
+    """group_id → panel_id ("+"-joined ids): groups joined when one census row points into both, or when
+    a county keeps its code and name from one vintage to the next but the crosswalk broke the link
+    (too few of its village-level units could be matched, as in Sichuan 2019→20)."""
     group_at = cw.set_index(["vintage", "county_code"])["group_id"]
     links = _Groups()
     for group in cw["group_id"].unique():
         links.find(group)
+    years = sorted(cw["vintage"].unique())
+    for before, after in zip(years, years[1:]):
+        same = cw[cw["vintage"] == before].merge(cw[cw["vintage"] == after], on=["county_code", "county"])
+        for a, b in zip(same["group_id_x"], same["group_id_y"]):
+            links.union(a, b)
     for vintage, codes in zip(matched["matched_vintage"], matched["targets"]):
         groups = [group_at[(vintage, c)] for c in codes]
         for other in groups[1:]:

@@ -90,7 +90,7 @@ def test_panel_sizes_and_what_was_dropped(participation, panel):
     complete = [r for r in units if r["complete"] == "true"]
     assert participation["panel_units"] == len(units)
     assert participation["panel_incomplete"] == len(units) - len(complete)
-    assert participation["n_groups"] == len(panel) == 2_396
+    assert participation["n_groups"] == len(panel) == 2_440
     assert participation["panel_small"] == len(complete) - len(panel)
     assert participation["n_provinces"] == len({p["province"] for p in panel}) == 31
 
@@ -99,6 +99,7 @@ def test_elasticity_recomputed_by_hand(participation, panel):
     b, a = slope(panel)
     assert participation["elasticity"] == pytest.approx(b, rel=1e-9)
     assert participation["intercept_1"] == pytest.approx(a, rel=1e-9)
+    assert participation["intercept_pct"] == pytest.approx(100 * math.expm1(a), rel=1e-9)
     assert participation["corr_growth"] == pytest.approx(
         statistics.correlation([p["x"] for p in panel], [p["y"] for p in panel]), rel=1e-9)
     assert participation["elasticity_low"] < b < participation["elasticity_high"] < 1
