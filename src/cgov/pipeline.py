@@ -342,7 +342,17 @@ def read_errata() -> pd.DataFrame:
                             row=line, column="field")
         if not e.evidence.strip():
             raise DataError(path, "每条勘误都要写明证据 (every erratum needs its evidence)", row=line, column="evidence")
-    return table.astype({"census_year": int, "source_row": int})
+    return _integers(table, path, ["census_year", "source_row"])
+
+
+def _integers(table: pd.DataFrame, path: Path, columns: list[str]) -> pd.DataFrame:
+    """``table`` with ``columns`` as integers; a cell that is not one stops with its file, line and column."""
+    for column in columns:
+        bad = ~table[column].str.fullmatch(r"\d+")
+        if bad.any():
+            raise DataError(path, f"不是整数 (not an integer): {table[column][bad].iloc[0]!r}",
+                            row=int(bad.idxmax()) + 2, column=column)
+    return table.astype({c: int for c in columns})
 
 
 def apply_errata(raw: pd.DataFrame, errata: pd.DataFrame) -> pd.DataFrame:
@@ -375,7 +385,8 @@ def read_changes() -> pd.DataFrame:
     renamed, merged, split (one row per target county), with the year and what changed."""
     from cgov.datapackage import check_raw
     check_raw(CHANGES)
-    return pd.read_csv(paths.RAW / CHANGES, dtype=str, keep_default_na=False).astype({"vintage": int})
+    path = paths.RAW / CHANGES
+    return _integers(pd.read_csv(path, dtype=str, keep_default_na=False), path, ["vintage", "year"])
 
 
 def match_census(raw: pd.DataFrame, vintage: int, county_units: pd.DataFrame,
