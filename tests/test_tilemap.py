@@ -81,3 +81,11 @@ def test_bad_input_is_a_clear_error():
         tilemap.alt_text(pd.concat([values(), pd.Series({"71": 1.0})]), "x")
     with pytest.raises(ValueError, match="非有限"):
         tilemap.alt_text(values().replace(3.0, float("nan")), "x")
+
+
+def test_values_that_round_to_zero_carry_no_minus_sign():
+    cgov.setup()
+    ax = tilemap.draw(values().replace(0.0, -0.04), fmt="{:.0f}%")
+    texts = {t.get_text() for t in ax.texts}
+    plt.close(ax.figure)
+    assert "0%" in texts and "-0%" not in texts

@@ -60,6 +60,14 @@ def _checked(values: pd.Series) -> pd.Series:
     return values
 
 
+def _label(fmt: str, value: float) -> str:
+    """``fmt.format(value)`` without a minus sign on a value that rounds to zero ("-0%" → "0%")."""
+    text = fmt.format(value)
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]
+    return text
+
+
 def draw(values: pd.Series, ax=None, fmt: str = "{:.0f}", cmap: str = "Blues", label: str = "",
          vmin: float | None = None, vmax: float | None = None):
     """Draw one value per province on the tile grid: a coloured square per province with its name and
@@ -81,7 +89,7 @@ def draw(values: pd.Series, ax=None, fmt: str = "{:.0f}", cmap: str = "Blues", l
         luminance = 0.2126 * rgba[0] + 0.7152 * rgba[1] + 0.0722 * rgba[2]
         ink = "white" if luminance < 0.5 else "black"
         ax.text(col + 0.47, -row + 0.62, NAMES[code], ha="center", va="center", fontsize=7.5, color=ink)
-        ax.text(col + 0.47, -row + 0.30, fmt.format(values[code]), ha="center", va="center", fontsize=7, color=ink)
+        ax.text(col + 0.47, -row + 0.30, _label(fmt, values[code]), ha="center", va="center", fontsize=7, color=ink)
     columns = [c for c, _ in TILES.values()]
     rows = [r for _, r in TILES.values()]
     ax.set_xlim(min(columns) - 0.1, max(columns) + 1.04)
@@ -118,7 +126,7 @@ def alt_text(values: pd.Series, what: str, fmt: str = "{:.0f}", unit: str = "", 
     """An accessible description of a tile map or dot plot: what is shown, the range, and the ``k``
     highest and lowest provinces with their values."""
     values = _checked(values).sort_values(ascending=False)
-    show = lambda part: "、".join(f"{NAMES[c]}（{fmt.format(v)}{unit}）" for c, v in part.items())
+    show = lambda part: "、".join(f"{NAMES[c]}（{_label(fmt, v)}{unit}）" for c, v in part.items())
     return (f"中国 31 个省级单位的方格示意图（每个省级单位一个等大方格，按大致地理方位排列，不是地图），"
             f"颜色深浅表示{what}，从 {fmt.format(values.min())}{unit} 到 {fmt.format(values.max())}{unit}。"
             f"最高的是{show(values.head(k))}；最低的是{show(values.tail(k).iloc[::-1])}。")
