@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cgov import data, paths
+from cgov import codebook, data, paths
 from cgov.sim import SIM_TITLE, TABLES, Design, PARAMETERS, simulate, write
 from cgov.sim.files import files
 from cgov.sim.parameters import CHOSEN
-from cgov.sim.questionnaire import parameters_table, section_tables
+from cgov.sim.questionnaire import parameters_table
 
 SMALL = Design(seed=7, n_streets=6, communities_per_street=6, residents_per_community=20)
 
@@ -129,8 +129,9 @@ def test_simulator_never_imports_the_estimators():
 def test_questionnaire_lists_every_simulated_variable():
     listed = set()
     for section in ("居民问卷", "社区问卷", "社区工作者问卷"):
-        for table, items in section_tables(section):
-            listed |= {(table.name, v.strip("`")) for v in items["变量名"]}
+        for table, items in codebook.section_tables(section):
+            listed |= {("sim_" + table.name, v.strip("`")) for v in items["变量名"]}
             assert items["题目或记录内容"].str.len().gt(0).all()
-    assert listed == {(t.name, c) for t in TABLES for c in t.columns}
+    assert listed | {(t.name, "is_simulated") for t in TABLES} == {(t.name, c) for t in TABLES for c in t.columns}
+    assert not any(c == "is_simulated" for _, c in listed)   # the neutral codebook knows nothing of simulation
     assert len(parameters_table()) == len(PARAMETERS)
