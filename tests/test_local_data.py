@@ -187,3 +187,13 @@ def test_profile_and_province_views_pass_axe_and_fit_a_phone(browser_context, pa
         assert tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
         assert axe_violations(tab) == [], fragment
         tab.close()
+
+
+@pytest.mark.browser
+def test_a_unit_profile_prints_on_one_a4_page(browser_context, page_url):
+    from cgov.browser import open_page
+
+    tab, _ = open_page(browser_context, f"{page_url}#code=130471")  # a unit of a merged county group
+    pdf = tab.pdf(format="A4")
+    tab.close()
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1

@@ -178,6 +178,8 @@
       return r.map(function (c) { c = String(c); return /[",\n]/.test(c) ? "\"" + c.replace(/"/g, "\"\"") + "\"" : c; }).join(",");
     }).join("\r\n") + "\r\n";
   }
+  var SOURCE = "数据：国家统计局统计用区划代码（2016—" + V[LAST] + " 年各版）；第六次、第七次全国人口普查分县数据（据各地普查公报整理）。" +
+    "由《基层党建引领社区治理》“查看本地数据”页生成，计算方法见该书数据附录。";
   function actions(name, rows) {
     var box = el("p", { "class": "cgov-local-actions" });
     var blob = new Blob([csv(rows)], { type: "text/csv;charset=utf-8" });
@@ -203,10 +205,13 @@
       "<p class=\"cgov-local-meta\">" + esc(u.province) + (u.city && u.city !== "市辖区" && u.city !== u.province ? " · " + esc(u.city) : "") +
       " · " + esc(u.type) + " · 代码 " + esc(u.code) + "</p>" + group +
       table(head, rows, esc(u.name) + "的主要指标与中位数") + rank +
-      "<div class=\"cgov-local-chart\">" + chart([{ values: u.rc, cls: "rc" }, { values: u.vc, cls: "vc" }],
-        u.name + " 2016—" + V[LAST] + " 年居委会和村委会数") + legend() + "</div>" +
-      table(["年份", "居委会", "村委会"], years, "各年版区划代码中的居委会和村委会数（“—”：该年没有这个代码）");
-    out.appendChild(actions(u.code + "-" + u.name, [head].concat(rows).concat([["年份", "居委会", "村委会"]]).concat(years)));
+      "<div class=\"cgov-local-years\"><div class=\"cgov-local-chart\">" +
+        chart([{ values: u.rc, cls: "rc" }, { values: u.vc, cls: "vc" }], u.name + " 2016—" + V[LAST] + " 年居委会和村委会数") +
+        legend() + "</div>" +
+        table(["年份", "居委会", "村委会"], years, "各年版区划代码中的居委会和村委会数（“—”：该年没有这个代码）") + "</div>";
+    out.appendChild(el("p", { "class": "cgov-local-source" }, esc(SOURCE)));
+    out.appendChild(actions(u.code + "-" + u.name, [head].concat(rows).concat([["年份", "居委会", "村委会"]]).concat(years)
+                            .concat([[SOURCE]])));
     document.getElementById("cgov-local-title").focus();
   }
   function showProvince(name) {
@@ -231,7 +236,8 @@
         name + " 2016—" + V[LAST] + " 年居委会和村委会数") + legend() + "</div>" +
       table(["单位", "类型", "每个居委会对应的城镇常住人口", "60 岁及以上（%）", "城镇人口比重（%）"], list_,
             esc(name) + "各县级单位，按每个居委会对应的城镇常住人口由多到少排列");
-    out.appendChild(actions(p.code + "-" + name, [["指标", name]].concat(rows)));
+    out.appendChild(el("p", { "class": "cgov-local-source" }, esc(SOURCE)));
+    out.appendChild(actions(p.code + "-" + name, [["指标", name]].concat(rows).concat([[SOURCE]])));
     document.getElementById("cgov-local-title").focus();
   }
   function choose(u) {
