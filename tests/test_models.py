@@ -278,3 +278,213 @@ def test_naive_twfe_is_biased_while_cohort_comparisons_recover_cohort_effects():
     c = coverage(leads, 0.0)
     report("event study (by cohort) leads cover 0", c)
     assert c >= 0.8
+
+
+# ---- survival time scales, proportional hazards, wild cluster bootstrap (chapters 05, 10, 11) ----
+
+def test_fast_cox_equals_statsmodels_phreg():
+    df = _workers(world(101))
+    fit = M.cox(df, "followup_years ~ pay_k + hours10 + turnover_intention", "exited")
+    beta, se = M.cox_coefficients(df["followup_years"], df["exited"],
+                                  df[["pay_k", "hours10", "turnover_intention"]].astype(float))
+    assert beta == pytest.approx(fit["estimate"].to_numpy(), abs=1e-6)
+    assert se == pytest.approx(fit["std_error"].to_numpy(), rel=1e-5)
+
+
+def test_fast_cox_handles_ties_like_breslow():
+    df = pd.DataFrame({"t": [1, 1, 2, 2, 3, 4, 4, 5], "e": [1, 1, 1, 0, 1, 1, 0, 0],
+                       "x": [0.5, -1, 2, 0, 1, -0.5, 0.3, 1.2]})
+    fit = M.cox(df, "t ~ x", "e")
+    beta, se = M.cox_coefficients(df["t"], df["e"], df[["x"]])
+    assert beta[0] == pytest.approx(fit["estimate"].iloc[0], abs=1e-7)
+    assert se[0] == pytest.approx(fit["std_error"].iloc[0], rel=1e-6)
+
+
+def test_delayed_entry_on_the_tenure_scale_covers_the_pay_effect():
+    fits = []
+    for s in SEEDS:
+        df = _workers(world(s))
+        df = df.assign(entry=df["tenure_years"], exit_tenure=df["tenure_years"] + df["followup_years"])
+        fits.append(M.cox_delayed_entry(df, "exit_tenure ~ pay_k + hours10 + turnover_intention", "exited", "entry"))
+    c = coverage([interval(f, "pay_k") for f in fits], value("exit_pay"))
+    report("cox, tenure scale with delayed entry, exit_pay", c)
+    assert c >= 0.8
+
+
+def test_delayed_entry_refuses_entry_after_exit():
+    df = pd.DataFrame({"t": [1.0, 2, 3, 4], "entry": [0.0, 2.5, 0, 1], "e": [1, 0, 1, 1], "x": [0.1, 0.2, 0.3, 0.5]})
+    with pytest.raises(ValueError, match="entry"):
+        M.cox_delayed_entry(df, "t ~ x", "e", "entry")
+
+
+def test_schoenfeld_test_flags_an_effect_that_fades_and_passes_a_proportional_one():
+    """Both worlds have a high early baseline hazard (1 before t = 1, 0.2 after); in one, x multiplies
+    the hazard by e at all times (proportional), in the other only before t = 1 (a fading effect)."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    x = rng.binomial(1, 0.5, n).astype(float)
+    draw, rel = rng.exponential(size=n), np.exp(x)
+    early = draw < rel * 1.0
+    proportional = np.where(early, draw / rel, 1 + (draw - rel) / (0.2 * rel))
+    fading = np.where(early, draw / rel, 1 + (draw - rel) / 0.2)
+    for t, expect_violation in [(fading, True), (proportional, False)]:
+        df = pd.DataFrame({"t": np.minimum(t, 5), "e": t < 5, "x": x})
+        row = M.schoenfeld_test(df, "t ~ x", "e").iloc[0]
+        assert (row["p_value"] < 0.01) == expect_violation, row
+
+
+def test_wild_cluster_bootstrap_p_value_equals_wildboottest():
+    import statsmodels.formula.api as smf
+    from wildboottest.wildboottest import wildboottest
+
+    rng = np.random.default_rng(3)
+    n_groups, n = 10, 300
+    g = rng.integers(0, n_groups, n)
+    x = rng.normal(size=n) + rng.normal(size=n_groups)[g]
+    z = rng.normal(size=n)
+    df = pd.DataFrame({"y": 0.1 * x + 0.5 * z + rng.normal(size=n_groups)[g] + rng.normal(size=n),
+                       "x": x, "z": z, "g": g})
+    for null in (0.0, 0.3):
+        mine = M.wild_cluster_bootstrap(df, "y ~ x + z", "x", "g", null=null, reps=9999, interval=False).iloc[0]
+        model = smf.ols("y ~ x + z", df.assign(y=df["y"] - null * df["x"]))
+        library = wildboottest(model, B=9999, cluster=df["g"].to_numpy(), param="x", show=False, parallel=False)
+        # 2^10 < 9999: both enumerate all 1,024 sign patterns; they may differ only on the two draws
+        # v = ±1, whose statistic ties with the observed one up to rounding
+        assert abs(mine["p_value"] - float(library["p-value"].iloc[0])) <= 2 / 2**n_groups + 1e-12
+        assert mine["n_clusters"] == n_groups
+
+
+def test_wild_cluster_bootstrap_interval_is_the_inverted_test():
+    rng = np.random.default_rng(11)
+    g = np.repeat(np.arange(12), 20)
+    x = rng.normal(size=12)[g] + 0.3 * rng.normal(size=len(g))
+    df = pd.DataFrame({"y": 0.5 * x + rng.normal(size=12)[g] + rng.normal(size=len(g)), "x": x, "g": g})
+    row = M.wild_cluster_bootstrap(df, "y ~ x", "x", "g").iloc[0]
+    assert row["conf_low"] < row["estimate"] < row["conf_high"]
+    for bound in ("conf_low", "conf_high"):
+        inside = row[bound] + 0.01 * (row["estimate"] - row[bound])
+        outside = row[bound] - 0.01 * (row["estimate"] - row[bound])
+        assert M.wild_cluster_bootstrap(df, "y ~ x", "x", "g", null=inside, interval=False)["p_value"].iloc[0] > 0.05
+        assert M.wild_cluster_bootstrap(df, "y ~ x", "x", "g", null=outside, interval=False)["p_value"].iloc[0] <= 0.05
+
+
+def test_wild_cluster_bootstrap_rejects_a_true_null_about_as_often_as_it_should():
+    """Few clusters, a regressor that varies between clusters: CR1 with normal critical values
+    over-rejects; the WCR bootstrap stays near 5% (Cameron, Gelbach and Miller 2008)."""
+    rng = np.random.default_rng(5)
+    rejections = {"wcr": 0, "cr1": 0}
+    n_worlds = 200
+    for _ in range(n_worlds):
+        g = np.repeat(np.arange(12), rng.integers(10, 40, 12))
+        x = rng.normal(size=12)[g] + 0.2 * rng.normal(size=len(g))
+        df = pd.DataFrame({"y": rng.normal(size=12)[g] + rng.normal(size=len(g)), "x": x, "g": g})
+        row = M.wild_cluster_bootstrap(df, "y ~ x", "x", "g", interval=False).iloc[0]
+        rejections["wcr"] += row["p_value"] <= 0.05
+        rejections["cr1"] += abs(row["estimate"] / row["std_error"]) > 1.96
+    # Monte Carlo SE of a 5% rate over 200 worlds is 1.5 points (300 worlds, this seed: WCR 4.7%, CR1 14.7%)
+    assert rejections["wcr"] / n_worlds < 0.09
+    assert rejections["cr1"] / n_worlds > rejections["wcr"] / n_worlds + 0.04
+
+
+def test_wild_cluster_bootstrap_names_a_missing_term():
+    df = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [0.0, 1, 0, 1], "g": [1, 1, 2, 2]})
+    with pytest.raises(ValueError, match="nope"):
+        M.wild_cluster_bootstrap(df, "y ~ x", "nope", "g")
+
+# ---- ordered logit with cluster-robust standard errors (chapters 03, 07) ----------------------
+
+def _ordered_clustered_sample(seed: int = 7, n_groups: int = 40, size: int = 25) -> pd.DataFrame:
+    """Ordered outcome with a group-level regressor and a shared group shock (so clustering matters)."""
+    rng = np.random.default_rng(seed)
+    group = np.repeat(np.arange(n_groups), size)
+    z = rng.uniform(0, 1, n_groups)[group]
+    x = rng.normal(size=group.size)
+    latent = 0.8 * x + 0.5 * z + rng.normal(0, 1.2, n_groups)[group] + rng.logistic(size=group.size)
+    y = np.digitize(latent, [-1.5, 0.0, 1.5]) + 1
+    return pd.DataFrame({"y": y, "x": x, "z": z, "g": [f"c{i:02d}" for i in group]})
+
+
+def _ordered_logit_sandwich(frame: pd.DataFrame, slopes, estimates, groups) -> np.ndarray:
+    """Cluster-robust SEs of the slopes, computed independently of statsmodels: numpy log-likelihood
+    with the cut-points themselves as parameters, scores and Hessian by central differences."""
+    X = frame[slopes].to_numpy(float)
+    y = frame["y"].to_numpy(int)
+
+    def loglik_obs(theta):
+        beta, kappa = theta[: X.shape[1]], theta[X.shape[1]:]
+        edges = np.concatenate([[-np.inf], kappa, [np.inf]])
+        xb = X @ beta
+        upper = 1 / (1 + np.exp(-(edges[y] - xb)))
+        lower = 1 / (1 + np.exp(-(edges[y - 1] - xb)))
+        return np.log(upper - lower)
+
+    theta = np.asarray(estimates, float)   # slopes, then the cut-points themselves
+    k, h = len(theta), 1e-5
+    scores = np.empty((len(y), k))
+    for j in range(k):
+        step = np.zeros(k)
+        step[j] = h
+        scores[:, j] = (loglik_obs(theta + step) - loglik_obs(theta - step)) / (2 * h)
+    hessian = np.empty((k, k))
+    for j in range(k):
+        step = np.zeros(k)
+        step[j] = h
+        up = np.empty(k)
+        down = np.empty(k)
+        for i in range(k):
+            e = np.zeros(k)
+            e[i] = h
+            up[i] = (loglik_obs(theta + step + e).sum() - loglik_obs(theta + step - e).sum()) / (2 * h)
+            down[i] = (loglik_obs(theta - step + e).sum() - loglik_obs(theta - step - e).sum()) / (2 * h)
+        hessian[:, j] = (up - down) / (2 * h)
+    bread = np.linalg.inv(-hessian)
+    summed = pd.DataFrame(scores).groupby(np.asarray(groups)).sum().to_numpy()
+    n, n_groups = len(y), len(np.unique(groups))
+    factor = n_groups / (n_groups - 1) * (n - 1) / (n - k)
+    return np.sqrt(factor * np.diag(bread @ summed.T @ summed @ bread))[: X.shape[1]]
+
+
+def test_ordered_logit_cluster_se_matches_an_independent_sandwich():
+    frame = _ordered_clustered_sample()
+    plain = M.ordered_logit(frame, "y ~ x + z - 1").set_index("term")
+    clustered = M.ordered_logit(frame, "y ~ x + z - 1", cluster="g").set_index("term")
+    # same point estimates, different standard errors
+    assert clustered["estimate"].to_numpy() == pytest.approx(plain["estimate"].to_numpy(), abs=1e-6)
+    theta = clustered["estimate"].to_numpy()   # slopes x, z then the cut-points 1/2, 2/3, 3/4
+    expected = _ordered_logit_sandwich(frame, ["x", "z"], theta, frame["g"])
+    assert clustered.loc[["x", "z"], "std_error"].to_numpy() == pytest.approx(expected, rel=2e-3)
+    # the group-level regressor's SE is much larger once the shared group shock is allowed for
+    assert clustered.loc["z", "std_error"] > 1.5 * plain.loc["z", "std_error"]
+    assert "聚类" in clustered["model"].iloc[0]
+
+
+def test_ordered_logit_cluster_column_must_exist():
+    with pytest.raises(ValueError, match="nowhere"):
+        M.ordered_logit(_ordered_clustered_sample(), "y ~ x + z - 1", cluster="nowhere")
+
+
+# ---- interval_coverage (ch-c) ----
+
+def test_interval_coverage_counts_hits_and_gives_the_binomial_mc_error():
+    from cgov.models import interval_coverage
+    rng = np.random.default_rng(1)
+    se = np.full(400, 0.5)
+    est = rng.normal(1.0, 0.5, 400)                           # correctly sized standard errors
+    result = interval_coverage(est, se, 1.0)
+    hits = np.sum((est - 1.96 * se <= 1.0) & (1.0 <= est + 1.96 * se))   # independent count
+    assert result["replications"] == 400
+    assert result["coverage"] == pytest.approx(hits / 400)
+    assert result["mc_se"] == pytest.approx(np.sqrt(hits / 400 * (1 - hits / 400) / 400))
+    assert 0.92 < result["coverage"] < 0.98
+    assert interval_coverage(est, se / 2, 1.0)["coverage"] < 0.80    # standard errors half the right size
+
+
+@pytest.mark.parametrize("est, se, message", [
+    (np.zeros(199), np.ones(199), "至少需要 200"),
+    (np.zeros(200), np.ones(201), "等长"),
+    (np.zeros(200), np.zeros(200), "标准误须为正"),
+])
+def test_interval_coverage_refuses_too_few_replications_and_bad_input(est, se, message):
+    from cgov.models import interval_coverage
+    with pytest.raises(ValueError, match=message):
+        interval_coverage(est, se, 0.0)

@@ -113,20 +113,24 @@ def logit(data: pd.DataFrame, formula: str, cluster: str | None = None) -> pd.Da
     return exponentiate(tidy(fit, "logit" + (f"（按 {cluster} 聚类）" if cluster else "")))
 
 
-def ordered_logit(data: pd.DataFrame, formula: str) -> pd.DataFrame:
+def ordered_logit(data: pd.DataFrame, formula: str, cluster: str | None = None) -> pd.DataFrame:
     """Ordered (proportional-odds) logit; rows ``a/b`` are the thresholds on the latent scale.
 
     The formula has no intercept (the thresholds take its place); odds ratios are for the slopes.
+    With ``cluster`` (e.g. ``"community_id"``) the standard errors are cluster-robust (sandwich with
+    scores summed by cluster, small-sample factor G/(G−1)·(n−1)/(n−k), as statsmodels' ``cov_type=
+    "cluster"``); without it they assume independent respondents, which is far too small for a
+    community-level regressor (chapter 03).
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    frame = _fit_formula(data, formula)
+    frame = _fit_formula(data, formula, [cluster] if cluster else [])
     outcome = formula_columns(formula)[0]
     levels = sorted(frame[outcome].unique())
     frame[outcome] = pd.Categorical(frame[outcome], categories=levels, ordered=True)
     model = OrderedModel.from_formula(formula, frame, distr="logit")
-    fit = model.fit(method="bfgs", disp=False, maxiter=2000)
-    table = exponentiate(tidy(fit, "ordered logit"))
+    fit = model.fit(method="bfgs", disp=False, maxiter=2000, **_cov(frame, cluster, "nonrobust"))
+    table = exponentiate(tidy(fit, "ordered logit" + (f"（按 {cluster} 聚类）" if cluster else "")))
     k = len(levels) - 1
     # statsmodels stores thresholds as the first cut and log increments; report the cuts themselves.
     cuts = model.transform_threshold_params(fit.params.to_numpy())[1:-1]
@@ -432,3 +436,180 @@ def anova_icc(values: pd.Series, groups: pd.Series) -> float:
     n0 = (n - (stats["size"] ** 2).sum() / n) / (k - 1)
     var_group = max((between - within) / n0, 0.0)
     return var_group / (var_group + within)
+
+
+# ---- survival time scales, proportional hazards, few clusters (chapters 05, 10, 11) ----------------
+
+def cox_delayed_entry(data: pd.DataFrame, formula: str, event: str, entry: str) -> pd.DataFrame:
+    """Cox model with delayed entry (left truncation): a person is at risk only after ``entry``.
+
+    Use it when the time scale starts before observation does, e.g. tenure as the time scale for
+    workers first seen in a survey: entry = tenure at the survey, duration = tenure at exit or at the
+    end of follow-up. Those who left before the survey were never seen; without ``entry`` the early
+    years would look safer than they are. Breslow ties, hazard ratios as in :func:`cox`.
+    """
+    frame = _fit_formula(data, formula, [event, entry])
+    duration = formula_columns(formula)[0]
+    if (frame[entry] >= frame[duration]).any():
+        row = frame.index[(frame[entry] >= frame[duration]).to_numpy()][0]
+        raise ValueError(f"第 {row} 行：进入时间 “{entry}” 不早于结束时间 “{duration}” "
+                         f"(row {row}: column {entry!r} must be below {duration!r})")
+    fit = smf.phreg(formula, frame, status=frame[event].to_numpy(), entry=frame[entry].to_numpy(),
+                    ties="breslow").fit()
+    return exponentiate(tidy(fit, "Cox 比例风险（延迟进入）").assign(n=len(frame)))
+
+
+def schoenfeld_test(data: pd.DataFrame, formula: str, event: str, entry: str | None = None) -> pd.DataFrame:
+    """Check proportional hazards: correlate each covariate's Schoenfeld residuals with the rank of the
+    event time (the rank form of the Grambsch–Therneau test).
+
+    Under proportional hazards the residuals have no trend over time; ``rho`` is their correlation
+    with ranked event time, ``p_value`` that of a t test of rho = 0 over the events. A high early
+    hazard is a feature of the baseline hazard h0(t) and does not show up here; a covariate whose
+    effect fades or grows over time does.
+    """
+    frame = _fit_formula(data, formula, [event] + ([entry] if entry else []))
+    kwargs = {"entry": frame[entry].to_numpy()} if entry else {}
+    fit = smf.phreg(formula, frame, status=frame[event].to_numpy(), ties="breslow", **kwargs).fit()
+    residuals = np.asarray(fit.schoenfeld_residuals)
+    duration = formula_columns(formula)[0]
+    events = np.isfinite(residuals).all(axis=1)
+    ranks = stats.rankdata(frame[duration].to_numpy()[events])
+    rows = []
+    for j, term in enumerate(fit.model.exog_names):
+        rho, p = stats.pearsonr(residuals[events, j], ranks)
+        rows.append({"term": term, "rho": float(rho), "p_value": float(p), "n_events": int(events.sum())})
+    return pd.DataFrame(rows)
+
+
+def cox_coefficients(time, event, exog) -> tuple[np.ndarray, np.ndarray]:
+    """Cox coefficients and standard errors (Breslow ties) from arrays, by Newton–Raphson.
+
+    The same estimator as :func:`cox` (statsmodels ``PHReg``), about a hundred times faster, for Monte
+    Carlo loops that refit a model hundreds of times; ``tests/test_models.py`` checks it against PHReg.
+    """
+    time, event = np.asarray(time, float), np.asarray(event, bool)
+    x = np.asarray(exog, float).reshape(len(time), -1)
+    order = np.argsort(-time, kind="stable")
+    time, event, x = time[order], event[order], x[order]
+    # the risk set of a death at t is everyone with time ≥ t: the prefix up to the last tie of t
+    last = np.searchsorted(-time, -time, side="right") - 1
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        w = np.exp(x @ beta)
+        s0 = np.cumsum(w)[last][event]
+        s1 = np.cumsum(w[:, None] * x, axis=0)[last][event]
+        s2 = np.cumsum(w[:, None, None] * x[:, :, None] * x[:, None, :], axis=0)[last][event]
+        mean = s1 / s0[:, None]
+        score = (x[event] - mean).sum(axis=0)
+        info = (s2 / s0[:, None, None] - mean[:, :, None] * mean[:, None, :]).sum(axis=0)
+        step = np.linalg.solve(info, score)
+        beta = beta + step
+        if np.abs(step).max() < 1e-10:
+            break
+    return beta, np.sqrt(np.diag(np.linalg.inv(info)))
+
+
+def _rademacher(n_clusters: int, reps: int, seed: int) -> np.ndarray:
+    """Rademacher weights, clusters × draws: every sign pattern when 2^G ≤ reps (exact), else random."""
+    if 2 ** n_clusters <= reps:
+        codes = np.arange(2 ** n_clusters)
+        return 1.0 - 2.0 * ((codes[None, :] >> np.arange(n_clusters)[:, None]) & 1)
+    return np.random.default_rng(seed).choice([-1.0, 1.0], size=(n_clusters, reps))
+
+
+def _wcr_pvalue(x, y, groups, j, null, weights) -> float:
+    """Restricted wild cluster bootstrap (WCR) p-value of β_j = null (t statistics with CR0 variance:
+    the CR1 factor cancels between the statistic and its bootstrap draws)."""
+    xtx_inv = np.linalg.inv(x.T @ x)
+    a = x @ xtx_inv[:, j]                               # β̂_j = a'y
+    beta = xtx_inv @ (x.T @ y)
+    resid = y - x @ beta
+    n_groups = groups.max() + 1
+    score = np.bincount(groups, weights=a * resid, minlength=n_groups)
+    t_stat = (beta[j] - null) / np.sqrt((score ** 2).sum())
+    # restricted residuals: the model refitted with β_j fixed at the null
+    others = np.delete(np.arange(x.shape[1]), j)
+    y_null = y - null * x[:, j]
+    restricted = y_null - x[:, others] @ np.linalg.lstsq(x[:, others], y_null, rcond=None)[0]
+    s = np.bincount(groups, weights=a * restricted, minlength=n_groups)
+    # bootstrap residuals M(v∘ũ): cluster h's score is Σ_g C[h, g] v_g
+    xg_u = np.vstack([x[groups == g].T @ restricted[groups == g] for g in range(n_groups)])   # G × k
+    ah_xh = np.vstack([a[groups == h] @ x[groups == h] for h in range(n_groups)])              # G × k
+    c = np.diag(s) - ah_xh @ xtx_inv @ xg_u.T
+    t_boot = (s @ weights) / np.sqrt(((c @ weights) ** 2).sum(axis=0))
+    return float(np.mean(np.abs(t_boot) >= abs(t_stat) * (1 - 1e-9)))   # the draw v = ±1 ties with t
+
+
+def wild_cluster_bootstrap(data: pd.DataFrame, formula: str, term: str, cluster: str, null: float = 0.0,
+                           reps: int = 9999, seed: int = 0, interval: bool = True) -> pd.DataFrame:
+    """Restricted wild cluster bootstrap (WCR, Rademacher weights) for one coefficient of a linear model.
+
+    With few clusters (fewer than about 40, or very unequal ones) cluster-robust standard errors are
+    too small and t tests reject a true null too often. The WCR bootstrap imposes the null, flips the
+    sign of each cluster's restricted residuals, and compares the CR1 t statistic with its bootstrap
+    distribution (Cameron, Gelbach and Miller 2008). With 2^G ≤ ``reps`` every sign pattern is used, so
+    the p-value is exact and needs no seed. ``interval=True`` inverts the test: the 95% interval holds
+    every value of the coefficient that the bootstrap test does not reject at 5%. The p-value equals
+    that of ``wildboottest`` up to the two draws v = ±1, which tie with the observed statistic and are
+    counted here as at least as extreme (``tests/test_models.py``). One row: estimate, CR1 standard error,
+    inverted interval, bootstrap p-value, ``p_value_cr1`` (t with G−1 df) and ``n_clusters``.
+    """
+    frame = _fit_formula(data, formula, [cluster])
+    model = smf.ols(formula, frame)
+    if term not in model.exog_names:
+        raise ValueError(f"模型中没有自变量 “{term}” (term {term!r} not in {model.exog_names})")
+    x, y = model.exog, model.endog
+    groups = pd.factorize(frame[cluster])[0]
+    n_groups = int(groups.max()) + 1
+    if n_groups < 2:
+        raise ValueError(f"列 “{cluster}” 只有一个聚类 (column {cluster!r} has a single cluster)")
+    j = model.exog_names.index(term)
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    weights = _rademacher(n_groups, reps, seed)
+    p_value = _wcr_pvalue(x, y, groups, j, null, weights)
+    estimate, se = float(fit.params.iloc[j]), float(fit.bse.iloc[j])
+    low = high = np.nan
+    if interval:
+        def rejected(value):
+            return _wcr_pvalue(x, y, groups, j, value, weights) <= 0.05
+
+        def edge(inside, outside):
+            while not rejected(outside):          # widen until the test rejects
+                inside, outside = outside, outside + (outside - inside)
+            for _ in range(30):                   # then bisect
+                middle = (inside + outside) / 2
+                inside, outside = (inside, middle) if rejected(middle) else (middle, outside)
+            return (inside + outside) / 2
+        low, high = edge(estimate, estimate - 4 * se), edge(estimate, estimate + 4 * se)
+    p_cr1 = float(2 * stats.t.sf(abs(estimate / se), n_groups - 1))
+    return pd.DataFrame([{"term": term, "estimate": estimate, "std_error": se, "conf_low": low,
+                          "conf_high": high, "p_value": p_value, "n": int(fit.nobs),
+                          "model": f"野聚类自助法（WCR，{n_groups} 个聚类）", "p_value_cr1": p_cr1,
+                          "n_clusters": n_groups}])
+
+# ---- Monte Carlo coverage of intervals (chapters 07–09) --------------------------------------
+
+#: A coverage statement rests on at least this many replications (issue 14).
+MIN_REPLICATIONS = 200
+
+
+def interval_coverage(estimates, std_errors, true_value: float, level: float = 0.95) -> dict[str, float]:
+    """Share of Wald intervals ``estimate ± z·se`` that contain ``true_value``, over Monte Carlo replications.
+
+    Returns ``replications``, ``coverage`` (a share, 0–1) and ``mc_se``, its Monte Carlo standard error
+    √(p(1−p)/R). Refuses fewer than :data:`MIN_REPLICATIONS` replications: a handful of draws cannot
+    show coverage.
+    """
+    estimates, std_errors = np.asarray(estimates, float), np.asarray(std_errors, float)
+    if estimates.shape != std_errors.shape or estimates.ndim != 1:
+        raise ValueError("estimates 与 std_errors 必须是等长的一维序列 (estimates and std_errors must be 1-D, same length)")
+    if len(estimates) < MIN_REPLICATIONS:
+        raise ValueError(f"覆盖率至少需要 {MIN_REPLICATIONS} 次重复，只有 {len(estimates)} 次 "
+                         f"(coverage needs at least {MIN_REPLICATIONS} replications, got {len(estimates)})")
+    if not (np.isfinite(estimates).all() and (std_errors > 0).all()):
+        raise ValueError("估计值须为有限数、标准误须为正 (estimates must be finite and standard errors positive)")
+    z = stats.norm.ppf(0.5 + level / 2)
+    share = float(np.mean(np.abs(estimates - true_value) <= z * std_errors))
+    return {"replications": len(estimates), "coverage": share,
+            "mc_se": math.sqrt(share * (1 - share) / len(estimates))}

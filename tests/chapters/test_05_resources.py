@@ -1,0 +1,110 @@
+"""Chapter 05-resources: real numbers recomputed from the data files with the csv module (not cgov.data)
+and checked against published counts; simulated estimates checked against the true parameters."""
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+
+import numpy as np
+import pytest
+
+from cgov import paths
+from cgov.sim import truth
+
+pytestmark = pytest.mark.build
+
+
+def rows(folder: str, name: str) -> list[dict]:
+    with (paths.DATA / folder / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def resources(published):
+    return published("05-resources")
+
+
+# ---------- real data ----------
+
+def test_national_ratio_divides_the_same_counties(resources):
+    counties = rows("processed", "county_2020")
+    matched = [r for r in counties if r["urban_population"] != ""]
+    outside = [r for r in counties if r["urban_population"] == ""]
+    urban = sum(int(r["urban_population"]) for r in matched)
+    committees = sum(int(r["residents_committees"]) for r in matched)
+    assert resources["national_ratio"] == pytest.approx(urban / committees, rel=1e-12)
+    assert resources["n_outside_counties"] == len(outside)
+    assert resources["n_outside_committees"] == sum(int(r["residents_committees"]) for r in outside)
+    # dividing the matched counties' population by every 居委会 (the old, wrong ratio) gives less
+    every = sum(int(r["residents_committees"]) for r in counties)
+    assert urban / every < resources["national_ratio"]
+
+
+def test_county_distribution_recomputed(resources):
+    values = sorted(float(r["urban_residents_per_committee"]) for r in rows("processed", "county_2020")
+                    if r["urban_residents_per_committee"] != "")
+    assert resources["n_counties"] == len(values)
+    assert resources["ratio_median"] == pytest.approx(statistics.median(values), rel=1e-9)
+    assert resources["ratio_p10"] < resources["median_district"] < resources["ratio_p90"]
+    assert 0 < resources["province_icc"] < 0.5    # most spread lies within provinces
+
+
+def test_bulletin_figures_match_published_counts(resources):
+    # 2014 bulletin: 96,693 居委会 and 49.7 万 members; 2021: 11.7 万 and 65.7 万
+    assert resources["members_per_rc_2014"] == pytest.approx(497_000 / 96_693, abs=0.01)
+    assert resources["members_per_rc_2021"] == pytest.approx(65.7 / 11.7, abs=0.01)
+    # the shares recomputed from the two amounts agree with the shares the bulletins print
+    assert resources["central_share_2015"] == pytest.approx(46.1, abs=0.06)
+    assert resources["central_share_2021"] == pytest.approx(33.7, abs=0.06)
+    assert resources["secretary_rc"] == 10_293 and resources["secretary_vc"] == 4_629  # agricultural census 2006
+    assert resources["low_subsidy_rc"] == pytest.approx(100 * 1_809 / 12_339, abs=0.01)
+
+
+# ---------- simulated data against the truth ----------
+
+def test_cox_and_logit_near_the_truth(resources):
+    assert resources["beta_hours_direct"] == pytest.approx(truth("exit_hours"), abs=0.15)
+    assert math.log(resources["hr_intention"]) == pytest.approx(truth("exit_intention"), abs=0.25)
+    assert resources["beta_pay_direct"] == pytest.approx(truth("exit_pay"), abs=0.15)
+    assert math.log(resources["or_pay_intention"]) == pytest.approx(truth("intention_pay"), abs=0.15)
+    assert resources["or_male_low"] < math.exp(truth("intention_male")) < resources["or_male_high"]
+
+
+def test_the_miss_is_described_as_rare_not_as_one_in_twenty(resources):
+    # the prose says the interval misses the truth …
+    assert resources["beta_pay_direct_high"] < truth("exit_pay") or resources["beta_pay_direct_low"] > truth("exit_pay")
+    # … by z standard errors, which a correct model produces with probability 2(1 − Φ(z)), far below 5%
+    z = resources["z_pay"]
+    assert resources["p_miss"] == pytest.approx(100 * math.erfc(z / math.sqrt(2)), rel=1e-9)
+    assert resources["p_miss"] < 2
+    assert resources["one_in"] == round(100 / resources["p_miss"])
+
+
+def test_total_effect_exceeds_direct_effect_by_design(resources):
+    """Without the intention mediator the pay coefficient also carries the indirect path."""
+    assert resources["beta_pay_total"] < resources["beta_pay_direct"] < 0
+
+
+def test_proportional_hazards_hold_in_the_simulated_world(resources):
+    assert resources["ph_min_p"] > 0.01
+
+
+def test_wild_cluster_interval_is_wider_and_the_estimate_recomputes(resources):
+    workers = rows("sim", "sim_workers")
+    y = np.array([r["turnover_intention"] == "true" for r in workers], float)
+    x = np.column_stack([np.ones(len(workers)), [(int(r["monthly_pay"]) - 5500) / 1000 for r in workers],
+                         [(int(r["weekly_hours"]) - 48) / 10 for r in workers], [r["sex"] == "男" for r in workers]])
+    beta = np.linalg.lstsq(x, y, rcond=None)[0]
+    assert resources["lpm_pay"] == pytest.approx(100 * beta[1], rel=1e-9)
+    assert resources["n_streets_sim"] == len({r["street_id"] for r in workers}) == truth("n_streets")
+    assert resources["lpm_pay_low"] < resources["lpm_pay_cr_low"] < resources["lpm_pay"] \
+        < resources["lpm_pay_cr_high"] < resources["lpm_pay_high"]
+    assert resources["lpm_width_ratio"] > 1
+
+
+def test_turnover_levels_match_calibration(resources):
+    assert 15 <= resources["intention_share"] <= 25          # ≈ 20% turnover intention
+    assert 10 <= resources["exit_rate"] <= 30                # exits per 100 worker-years
+    assert resources["km_low_pay"] < resources["km_high_pay"]
+    assert resources["gov_share_mean"] == pytest.approx(80, abs=4)   # Beta(8, 2) mean

@@ -1,0 +1,79 @@
+"""Chapter 11-platforms: the platform evaluation against the simulated truth, with the comparison
+designs recomputed from the data files (pandas on the CSV, not cgov.models)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cgov import paths
+from cgov.sim import truth
+
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture(scope="module")
+def platforms(published):
+    return published("11-platforms")
+
+
+@pytest.fixture(scope="module")
+def communities():
+    return pd.read_csv(paths.SIM / "sim_communities.csv", parse_dates=["platform_date"])
+
+
+def test_design_counts_match_the_community_file(platforms, communities):
+    assert platforms["plat_n_communities"] == len(communities)
+    assert platforms["plat_n_streets"] == communities["street_id"].nunique() == truth("n_streets")
+    assert platforms["plat_n_never"] == int(communities["platform_date"].isna().sum())
+
+
+def test_its_recovers_the_platform_step(platforms):
+    assert platforms["plat_its_days_low"] <= truth("platform_days") <= platforms["plat_its_days_high"]
+    assert platforms["plat_its_days_slope"] == pytest.approx(0.0, abs=0.05)   # the true effect is a step
+    assert platforms["plat_its_dup"] == pytest.approx(truth("platform_duplicates"), abs=0.1)
+
+
+def test_pilot_against_never_recomputed_as_a_difference_of_means(platforms, communities):
+    months = pd.read_csv(paths.SIM / "sim_community_months.csv", parse_dates=["month"])
+    months = months.merge(communities[["community_id", "platform_date"]], on="community_id")
+    pilot = communities["platform_date"].min()
+    post = months["month"] >= pilot
+    means = months.assign(post=post, pilot=months["platform_date"] == pilot,
+                          never=months["platform_date"].isna()).query("pilot or never")
+    cell = means.groupby(["pilot", "post"])["days_to_resolve"].mean()
+    did = (cell[True, True] - cell[True, False]) - (cell[False, True] - cell[False, False])
+    # half-year means of equal-length halves weight months equally, so the 2×2 equals the monthly DiD
+    assert platforms["plat_did_pilot_never"] == pytest.approx(did, abs=1e-9)
+
+
+def test_comparison_designs_recover_the_constant_effect(platforms):
+    # the simulated effect is equal for all cohorts and constant over time, so even TWFE is unbiased here
+    for name in ("plat_did_clean_min", "plat_did_clean_max", "plat_twfe"):
+        assert platforms[name] == pytest.approx(truth("platform_days"), abs=0.2), name
+    assert platforms["plat_twfe_low"] <= truth("platform_days") <= platforms["plat_twfe_high"]
+    assert platforms["plat_twfe_wild_low"] <= truth("platform_days") <= platforms["plat_twfe_wild_high"]
+    assert platforms["plat_twfe_wild"] == pytest.approx(platforms["plat_twfe"])
+    assert platforms["plat_dup_rr"] == pytest.approx(math.exp(truth("platform_duplicates")), abs=0.03)
+    assert platforms["plat_did_min_streets"] < truth("n_streets")
+
+
+def test_few_clusters_over_reject_and_the_wild_bootstrap_does_not(platforms):
+    se = platforms["plat_reject_mcse"]
+    assert se == pytest.approx(100 * math.sqrt(0.05 * 0.95 / platforms["plat_placebo_worlds"]))
+    assert platforms["plat_placebo_worlds"] >= 200
+    assert platforms["plat_reject_community"] > 15                       # the wrong level of clustering
+    assert platforms["plat_reject_community"] > platforms["plat_reject_street"] > platforms["plat_reject_wild"]
+    assert abs(platforms["plat_reject_wild"] - 5) < 3 * se
+
+
+def test_newey_west_under_covers_a_trend_change_in_short_autocorrelated_series(platforms):
+    # biased by design: nominal 95% intervals cover well under 0.95 with AR(1) errors in 72 months
+    assert platforms["plat_mc_reps"] >= 200
+    assert platforms["plat_mc_phi"] == truth("admin_shock_ar")
+    assert platforms["plat_cov_ar_slope"] < 0.9
+    assert platforms["plat_cov_long_slope"] > platforms["plat_cov_ar_slope"]
+    p = platforms["plat_cov_ar_slope"]
+    assert platforms["plat_mc_se"] == pytest.approx(np.sqrt(p * (1 - p) / platforms["plat_mc_reps"]))
