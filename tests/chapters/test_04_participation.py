@@ -1,7 +1,8 @@
 """Chapter 04-participation: its published numbers against independent derivations.
 
 Real numbers are recomputed from the processed CSV files with the csv module and numpy (not cgov.data,
-cgov.models or statsmodels): the panel's populations are summed again from the census rows, and the
+cgov.models or statsmodels): the panel's populations (and urban populations) are summed again from the
+census rows, its 村改居 from unit_transitions, and the
 elasticity is an ordinary least-squares slope computed by hand. Simulated numbers are checked against
 the generator's true parameters (cgov.sim.truth).
 """
@@ -44,6 +45,14 @@ def panel() -> list[dict]:
     for r in rows("census_county"):
         if r["group_id"]:
             population[(unit_of[r["group_id"]], r["census_year"])] += float(r["population"])
+    urban = defaultdict(float)
+    for r in rows("census_county"):
+        if r["group_id"]:
+            urban[(unit_of[r["group_id"]], r["census_year"])] += float(r["urban_population"])
+    converted = defaultdict(int)
+    for r in rows("unit_transitions"):
+        if (r["from_type"], r["to_type"]) == ("村委会", "居委会") and r["group_id"] in unit_of:
+            converted[unit_of[r["group_id"]]] += int(r["units"])
     committees = defaultdict(float)
     for r in rows("county_units"):
         if r["vintage"] in ("2016", "2023"):
@@ -53,9 +62,14 @@ def panel() -> list[dict]:
         if r["complete"] == "true" and committees[(pid, "2016")] >= MIN_COMMITTEES:
             assert population[(pid, "2010")] == float(r["population_2010"])
             assert population[(pid, "2020")] == float(r["population_2020"])
+            assert converted[pid] == float(r["converted_2016_2023"] or 0)
             out.append({"x": math.log(population[(pid, "2020")] / population[(pid, "2010")]),
                         "y": math.log((committees[(pid, "2023")] + 1) / (committees[(pid, "2016")] + 1)),
-                        "province": r["province"]})
+                        "province": r["province"],
+                        "urban_pp": 100 * (urban[(pid, "2020")] / population[(pid, "2020")]
+                                           - urban[(pid, "2010")] / population[(pid, "2010")]),
+                        "converted": converted[pid],
+                        "rc_2016": committees[(pid, "2016")], "rc_2023": committees[(pid, "2023")]})
     return out
 
 
@@ -136,6 +150,28 @@ def test_sensitivity_table_matches_the_published_numbers(participation, strict_b
 def test_urbanising_units_gained_more_committees(participation):
     """The change in the urban share 2010→2020 enters with a positive coefficient (interval above 0)."""
     assert 0 < participation["urban_change_coef_low"] < participation["urban_change_coef"]
+
+
+def test_urbanisation_and_conversions_recomputed(participation, panel):
+    """Urban-share change (percentage points) from the census rows, 村改居 from unit_transitions, quartiles
+    by rank, medians with the statistics module."""
+    urban = [p["urban_pp"] for p in panel]
+    assert participation["urban_pp_median"] == pytest.approx(statistics.median(urban))
+    assert participation["urban_pp_rose"] == pytest.approx(100 * sum(u > 0 for u in urban) / len(urban))
+    assert participation["urban_corr"] == pytest.approx(statistics.correlation(urban, [p["y"] for p in panel]))
+    ranked = sorted(panel, key=lambda p: p["urban_pp"])
+    quarter = len(ranked) // 4                       # 2,440 units: four groups of 610, no ties at the cuts
+    for key, group in (("bottom", ranked[:quarter]), ("top", ranked[-quarter:])):
+        assert participation[f"urban_{key}_pp"] == pytest.approx(statistics.median(p["urban_pp"] for p in group))
+        assert participation[f"urban_{key}_change"] == pytest.approx(statistics.median(p["y"] for p in group))
+        assert participation[f"urban_{key}_conv"] == pytest.approx(100 * sum(p["converted"] > 0 for p in group) / len(group))
+    added = sum(max(p["rc_2023"] - p["rc_2016"], 0) for p in panel)
+    assert participation["urban_conv_share"] == pytest.approx(100 * sum(p["converted"] for p in panel) / added)
+    # the finding the text states: more urbanisation, more new 居委会 and more 村改居 (also net of 村改居)
+    assert participation["urban_top_change"] > participation["urban_bottom_change"]
+    assert participation["urban_top_conv"] > participation["urban_bottom_conv"]
+    assert participation["urban_top_net"] > participation["urban_bottom_net"]
+    assert 0 < participation["urban_corr_net"] < participation["urban_corr"]
 
 
 # ---------- simulated data against the truth ----------
