@@ -114,3 +114,31 @@ def test_power_calculation_recomputed_from_the_glued_icc(participation):
     assert participation["eval_deff20_icc05"] == pytest.approx(1 + 19 * 0.05)
     assert participation["eval_clusters20_icc10"] > participation["eval_clusters20_icc05"] > participation["eval_clusters20"]
     assert 0 < participation["eval_power_city"] < 100
+
+
+def _library_frame():
+    panel = data.load("sim_community_years")
+    return panel.assign(first=panel["shuangbaodao_year"].astype(float).fillna(0).astype(int),
+                        y=panel["participation_rate"].astype(float), unit=panel["community_id"].astype(str))
+
+
+def test_hand_written_bacon_decomposition_equals_diff_diff(participation):
+    import diff_diff
+    result = diff_diff.BaconDecomposition().fit(_library_frame(), "y", "unit", "year", "first")
+    assert participation["decomposed"] == pytest.approx(result.twfe_estimate, abs=1e-6)
+    assert participation["forbidden_weight"] == pytest.approx(100 * result.total_weight_later_vs_earlier, abs=1e-6)
+    clean = result.to_dataframe().query("comparison_type == 'treated_vs_never'").set_index("treated_group")["estimate"]
+    for cohort in truth("years"):
+        assert participation[f"clean_{cohort}"] == pytest.approx(clean[cohort], abs=1e-6)
+
+
+def test_hand_written_sun_abraham_equals_diff_diff_on_the_chapter_data():
+    import diff_diff
+    from cgov.models import event_study
+    panel = data.load("sim_community_years")
+    mine = event_study(panel, "participation_rate", "community_id", "year", "shuangbaodao_year", by_cohort=True)
+    fit = diff_diff.SunAbraham(control_group="never_treated", cluster="unit").fit(_library_frame(), "y", "unit", "year", "first")
+    theirs = {int(e): v["effect"] for e, v in fit.event_study_effects.items() if int(e) != -1}
+    assert set(theirs) == set(mine["event_time"])
+    for e, estimate in zip(mine["event_time"], mine["estimate"]):
+        assert estimate == pytest.approx(theirs[e], abs=1e-8)
