@@ -20,7 +20,7 @@ PDF_APT_STAMP := $(VENV)/.apt-pdf-stamp
 NPM_STAMP := node_modules/.installed-stamp
 PORT ?= 8000
 
-.PHONY: book test serve clean lock system-deps sim pdf data fetch-data bench-data bench dist bench-report
+.PHONY: book test test-fast serve clean lock system-deps sim pdf data fetch-data bench-data bench dist bench-report
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,42 +62,46 @@ book: $(STAMP) $(NPM_STAMP)
 # make pdf — A4 handouts with XeLaTeX: the whole book and one PDF per chapter, in _build/latex; then the
 #            site, which copies them to _build/html/downloads/pdf and links them (使用本书授课, chapter pages).
 pdf: $(STAMP) $(PDF_APT_STAMP) $(NPM_STAMP)
-	$(BIN)/python -m cgov.handouts
+	$(BIN)/cgov pdf
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(STAMP) $(APT_STAMP) $(NPM_STAMP) fetch-data
 	$(BIN)/python -m pytest
 
+# make test-fast — every test but the book build (mark build) and the browser (mark browser): the loop while working.
+test-fast: $(STAMP) fetch-data
+	$(BIN)/python -m pytest -m "not build and not browser"
+
 # make data — cache the eight division-code tarballs (sha512-verified; only what is missing),
 #             then derive data/processed/*.csv and data/datapackage.json from the raw sources.
 fetch-data: $(STAMP)
-	$(BIN)/python -m cgov.pipeline fetch
+	$(BIN)/cgov data fetch
 
 data: fetch-data
-	$(BIN)/python -m cgov.pipeline build
+	$(BIN)/cgov data build
 
 # make bench-data — time and peak memory of the whole pipeline from the cache, load time of each table.
 bench-data: fetch-data
-	$(BIN)/python -m cgov.pipeline bench
+	$(BIN)/cgov data bench
 
 # make bench — per page: bytes transferred (gzip) and requests in Chromium; Lighthouse mobile scores of a
 #              sample page; clean, no-change and prose-edit build times of the book (in a temporary folder).
 bench: $(STAMP) $(APT_STAMP) $(NPM_STAMP) bench-report
-	$(BIN)/python -m cgov.bench
+	$(BIN)/cgov bench
 
 # make bench-report — wall time, CPU time and peak memory of `cgov report` on 100 000 simulated respondents
 #                     in 500 communities; fails above 30 s or 2 GB.
 bench-report: $(STAMP)
-	$(BIN)/python -m cgov.report.bench
+	$(BIN)/cgov bench-report
 
 # make dist — the release: a clean strict build in _build/dist-site (_build/html is left alone), packed as
 #             dist/cgov-<version>-site.zip, plus the PDF handouts if `make pdf` has made them, and SHA256SUMS.
 #             The version is pyproject.toml's; a git tag v* on HEAD must agree.
 dist: $(STAMP) $(NPM_STAMP)
-	$(BIN)/python -m cgov.publish dist
+	$(BIN)/cgov dist
 
 sim: $(STAMP)
-	$(BIN)/python -m cgov.sim
+	$(BIN)/cgov sim
 
 serve: book
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html

@@ -11,7 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
 
-from cgov.browser import PageLoad, axe_violations, launch, open_page, serve
+from cgov.release.browser import PageLoad, axe_violations, launch, open_page, serve
+
+pytestmark = pytest.mark.browser
 
 #: Largest transfer (bytes, gzip) allowed for a chapter page with all its assets (issue 8).
 CHAPTER_BUDGET = 400_000

@@ -9,13 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
-from cgov.provenance import chapter_items
-from conftest import ROOT
+from cgov import toc
+from cgov.site.provenance import chapter_items
+from conftest import NOTEBOOKS, ROOT
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 TEMPLATE = ROOT / "book" / "_templates" / "chapter.md"
 LABEL_KINDS = {"figure": "fig", "table": "tbl"}
 DIRECTIVE = re.compile(r"^(?P<fence>:{3,}|`{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
@@ -160,10 +159,22 @@ def test_a_chapter_with_one_exercise_fails():
     assert any("at least two {exercise}" in p for p in problems(only_one, slug(path), path.stem))
 
 
-def test_every_chapter_is_in_the_table_of_contents():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    listed = {c["file"] for part in toc["parts"] for c in part.get("chapters", [])}
-    assert {f"notebooks/{p.stem}" for p in NOTEBOOKS} <= listed
+def test_every_chapter_is_in_the_table_of_contents_and_numbered():
+    numbered = {docname for _, docname, _ in toc.chapters(ROOT)}
+    assert {f"notebooks/{p.stem}" for p in NOTEBOOKS} <= numbered <= set(toc.docnames(ROOT))
+
+
+def test_the_table_of_contents_reader_numbers_chapters_and_reads_titles(tmp_path):
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: index\nparts:\n  - caption: 前言\n    numbered: false\n    chapters:\n"
+        "      - file: book/preface\n  - caption: 正文\n    chapters:\n      - file: notebooks/01-a\n"
+        "      - file: notebooks/02-b.md\n", encoding="utf-8")
+    for name, text in {"book/preface": "# 前言\n", "notebooks/01-a": "---\nx: 1\n---\n\n# 第一章\n",
+                       "notebooks/02-b": "没有标题\n"}.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / f"{name}.md").write_text(text, encoding="utf-8")
+    assert toc.docnames(tmp_path) == ["book/preface", "notebooks/01-a", "notebooks/02-b"]
+    assert toc.chapters(tmp_path) == [(1, "notebooks/01-a", "第一章"), (2, "notebooks/02-b", "notebooks/02-b")]
 
 
 def test_glossary_terms_used_in_the_book_exist():

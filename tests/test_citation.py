@@ -16,8 +16,9 @@ from pybtex.database import parse_file
 
 import cgov
 from cgov import cite, data
-from cgov.apparatus import STATUS_LABELS, chapters, git_commit, verification_status
-from cgov.handouts import as_chapter
+from cgov.release.handouts import as_chapter
+from cgov.site.apparatus import STATUS_LABELS, git_commit, verification_status
+from cgov.toc import chapters
 from conftest import ROOT
 
 #: The CFF 1.2.0 JSON schema, copied unchanged from the PyPI wheel cffconvert==2.0.0

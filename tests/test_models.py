@@ -489,7 +489,6 @@ def test_interval_coverage_refuses_too_few_replications_and_bad_input(est, se, m
     with pytest.raises(ValueError, match=message):
         interval_coverage(est, se, 0.0)
 
-
 # ---- cluster_power: design effect, closed form, simulation --------------------------------------
 
 def test_design_effect_by_hand():
@@ -555,6 +554,78 @@ def test_cluster_power_matches_a_simulated_cluster_trial():
 def test_cluster_power_refuses_bad_input_with_a_named_argument(kwargs, words):
     with pytest.raises(ValueError, match=words):
         M.cluster_power(**kwargs)
+
+
+# ---- survey_mean -------------------------------------------------------------------------------
+
+def _survey_sample(seed=3, clusters=40, m=8):
+    rng = np.random.default_rng(seed)
+    size = rng.lognormal(7.5, 0.6, clusters)                      # community sizes, very unequal
+    effect = rng.normal(0, 0.5, clusters) + 0.3 * np.log(size / size.mean())
+    rows = [{"c": c, "h": "A" if c % 2 else "B", "w": size[c] / m, "y": 3 + effect[c] + rng.normal()}
+            for c in range(clusters) for _ in range(m)]
+    return pd.DataFrame(rows)
+
+
+def test_survey_mean_matches_statsmodels_wls_with_cluster_se():
+    import statsmodels.formula.api as smf
+
+    from cgov.models import survey_mean
+    sample = _survey_sample()
+    row = survey_mean(sample, "y", "w", "c").iloc[0]
+    fit = smf.wls("y ~ 1", sample, weights=sample["w"]).fit(cov_type="cluster", cov_kwds={"groups": sample["c"]})
+    assert row["estimate"] == pytest.approx(np.average(sample["y"], weights=sample["w"]))
+    assert row["estimate"] == pytest.approx(fit.params["Intercept"])
+    assert row["std_error"] == pytest.approx(fit.bse["Intercept"], rel=1e-9)
+    assert row["kish_deff"] > 1.2 and row["n_strata"] == 1
+
+
+def test_survey_mean_strata_by_an_explicit_loop():
+    from cgov.models import survey_mean
+    sample = _survey_sample()
+    row = survey_mean(sample, "y", "w", "c", strata="h").iloc[0]
+    w, y = sample["w"].to_numpy(), sample["y"].to_numpy()
+    mean = (w * y).sum() / w.sum()
+    variance = 0.0
+    for h in ("A", "B"):
+        part = sample[sample["h"] == h]
+        totals = [(g["w"] * (g["y"] - mean)).sum() / w.sum() for _, g in part.groupby("c")]
+        k = len(totals)
+        variance += k / (k - 1) * sum((t - np.mean(totals)) ** 2 for t in totals)
+    assert row["std_error"] == pytest.approx(np.sqrt(variance), rel=1e-9)
+    assert row["n_clusters"] == 40 and row["n_strata"] == 2
+
+
+def test_survey_mean_se_matches_the_spread_over_repeated_samples():
+    """A finite population of 400 communities of unequal size; draw 40 communities and 8 residents each,
+    many times: the linearised SE should match the Monte Carlo SD of the weighted mean, and the weighted
+    mean (not the unweighted one) should be unbiased for the population mean."""
+    from cgov.models import survey_mean
+    rng = np.random.default_rng(11)
+    size = rng.lognormal(7.5, 0.6, 400).round().astype(int)
+    level = 3 + 0.4 * np.log(size / size.mean()) + rng.normal(0, 0.3, 400)
+    population_mean = np.average(level, weights=size)              # residents' mean (within-sd 1 around level)
+    estimates, ses, naive = [], [], []
+    for _ in range(300):
+        chosen = rng.choice(400, 40, replace=False)
+        sample = pd.DataFrame({"c": np.repeat(chosen, 8), "w": np.repeat(size[chosen] / 8, 8),
+                               "y": np.repeat(level[chosen], 8) + rng.normal(0, 1, 320)})
+        row = survey_mean(sample, "y", "w", "c").iloc[0]
+        estimates.append(row["estimate"]), ses.append(row["std_error"]), naive.append(sample["y"].mean())
+    assert np.mean(estimates) == pytest.approx(population_mean, abs=0.02)
+    assert abs(np.mean(naive) - population_mean) > 0.05             # ignoring the weights is biased here
+    assert np.mean(ses) == pytest.approx(np.std(estimates), rel=0.15)
+
+
+def test_survey_mean_bad_input_is_a_clear_error():
+    from cgov.models import survey_mean
+    sample = _survey_sample()
+    with pytest.raises(ValueError, match="没有列"):
+        survey_mean(sample, "y", "weight", "c")
+    with pytest.raises(ValueError, match="权重必须为正"):
+        survey_mean(sample.assign(w=sample["w"].where(sample.index != 5, 0)), "y", "w", "c")
+    with pytest.raises(ValueError, match="只有一个聚类"):
+        survey_mean(sample.assign(h=np.where(sample["c"] == 0, "solo", "rest")), "y", "w", "c", strata="h")
 
 
 # ---- group_time_att and observed_icc (w2-embed) ----

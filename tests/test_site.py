@@ -1,4 +1,5 @@
-"""The built site: self-contained, Chinese, with every glued number present and matching the results."""
+"""The built site: self-contained, Chinese, with every glued number present and matching the results, and
+stable URLs (sitemap, canonical links, redirects for moved pages)."""
 from __future__ import annotations
 
 import json
@@ -8,12 +9,15 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from cgov.release.dist import site_problems
+from cgov.site import urls
 from conftest import ROOT
 
 EXTERNAL = re.compile(r"^(https?:)?//", re.I)
 # Attributes through which a page makes the browser fetch something.
 ASSET_ATTRS = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
                "video": "src", "embed": "src", "object": "data"}
+BASE = "https://book.invalid/cgov/"  # a reserved, never-resolving domain: test value only
 NOT_FETCHED_LINK_RELS = {"canonical", "alternate", "author", "license", "help", "search", "next",
                          "prev", "index"}
 
@@ -100,12 +104,6 @@ def chapter_results(strict_build) -> list[Path]:
     return sorted(strict_build.results.glob("*.json"))
 
 
-def test_every_chapter_writes_results(strict_build, site):
-    written = {p.stem for p in chapter_results(strict_build)}
-    chapters = {p.stem for p in (ROOT / "notebooks").glob("*.md")}
-    assert chapters <= written, f"chapters without a results JSON: {sorted(chapters - written)}"
-
-
 def test_page_states_each_published_number(strict_build, site):
     """Every number a chapter publishes appears, exactly as formatted, among its page's glued values."""
     for results in chapter_results(strict_build):
@@ -153,3 +151,84 @@ def test_every_table_has_headers(site):
     for path in pages(site):
         for table in soup(path).select("article table:not(.indextable)"):  # the index's is for layout
             assert table.find("th"), f"{path.relative_to(site)}: a table without header cells"
+
+
+# ---------- stable URLs: the sitemap, canonical links and redirects (cgov.site.urls) ----------
+
+def content_pages(site: Path) -> set[str]:
+    return {p.relative_to(site).as_posix() for p in site.rglob("*.html") if "_static" not in p.parts
+            and p.name not in {"genindex.html", "search.html"} and 'http-equiv="refresh"' not in p.read_text()}
+
+
+def test_sitemap_lists_every_page_of_the_book_once(site):
+    listed = urls.sitemap_paths((site / urls.SITEMAP).read_text(encoding="utf-8"))
+    assert len(listed) == len(set(listed))
+    assert set(listed) == content_pages(site)
+
+
+def test_every_url_of_the_previous_release_still_resolves(site):
+    previous = urls.sitemap_paths((ROOT / "tests" / "data" / "sitemap-previous.xml").read_text())
+    assert "index.html" in previous
+    missing = [page for page in previous if not (site / page).is_file()]
+    assert not missing, f"pages of the previous release that are gone (add them to {urls.REDIRECTS}): {missing}"
+
+
+def test_each_redirect_of_the_book_is_a_page_that_sends_readers_on(site):
+    for old, new in urls.load_redirects(ROOT / urls.REDIRECTS).items():
+        text = (site / old).read_text(encoding="utf-8")
+        target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', text).group(1)
+        assert (site / old).parent.joinpath(target).resolve() == (site / new).resolve()
+
+
+@pytest.fixture
+def mini_book(tmp_path):
+    """A two-page Sphinx project with cgov.site.urls and one moved page."""
+    src = tmp_path / "src"
+    (src / "book").mkdir(parents=True)
+    (src / "_static").mkdir()
+    (src / "_static" / "favicon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (src / "conf.py").write_text('extensions = ["cgov.site.urls"]\nhtml_favicon = "_static/favicon.svg"\n'
+                                 'html_static_path = ["_static"]\n')
+    (src / "index.rst").write_text("首页\n====\n\n.. toctree::\n\n   book/chapter\n")
+    (src / "book" / "chapter.rst").write_text("第一章\n======\n\n正文。\n")
+    (src / "book" / "redirects.yml").write_text("notebooks/01-old.html: book/chapter.html\n")
+    return src
+
+
+def build_mini(src: Path, out: Path) -> Path:
+    from sphinx.application import Sphinx
+
+    app = Sphinx(str(src), str(src), str(out), str(out / ".doctrees"), "html", status=None, warning=None,
+                 freshenv=True)
+    app.build()
+    return out
+
+
+def test_canonical_links_sitemap_and_redirect_pages_under_a_base_url(mini_book, tmp_path, monkeypatch):
+    monkeypatch.setenv(urls.BASEURL_ENV, BASE.rstrip("/"))  # the slash is added
+    out = build_mini(mini_book, tmp_path / "html")
+    for page in ("index.html", "book/chapter.html"):
+        assert f'<link rel="canonical" href="{BASE}{page}" />' in (out / page).read_text()
+    sitemap = (out / urls.SITEMAP).read_text()
+    assert re.findall(r"<loc>(.*?)</loc>", sitemap) == [f"{BASE}book/chapter.html", f"{BASE}index.html"]
+    assert urls.sitemap_paths(sitemap) == ["book/chapter.html", "index.html"]
+    redirect = (out / "notebooks" / "01-old.html").read_text()
+    assert 'content="0; url=../book/chapter.html"' in redirect
+    assert f'<link rel="canonical" href="{BASE}book/chapter.html">' in redirect
+    assert '<a href="../book/chapter.html">第一章</a>' in redirect
+    assert site_problems(out, BASE) == []
+
+
+def test_without_a_base_url_no_canonical_link_and_a_relative_sitemap(mini_book, tmp_path, monkeypatch):
+    monkeypatch.delenv(urls.BASEURL_ENV, raising=False)
+    out = build_mini(mini_book, tmp_path / "html")
+    assert 'rel="canonical"' not in (out / "index.html").read_text()
+    assert re.findall(r"<loc>(.*?)</loc>", (out / urls.SITEMAP).read_text()) == ["book/chapter.html", "index.html"]
+
+
+@pytest.mark.parametrize("mapping, message", [("notebooks/01-old.html: book/gone.html", "not in the build"),
+                                              ("book/chapter.html: index.html", "still a page")])
+def test_a_wrong_redirect_fails_the_build(mini_book, tmp_path, mapping, message):
+    (mini_book / "book" / "redirects.yml").write_text(mapping + "\n")
+    with pytest.raises(Exception, match=message):
+        build_mini(mini_book, tmp_path / "html")

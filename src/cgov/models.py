@@ -614,7 +614,6 @@ def interval_coverage(estimates, std_errors, true_value: float, level: float = 0
     return {"replications": len(estimates), "coverage": share,
             "mc_se": math.sqrt(share * (1 - share) / len(estimates))}
 
-
 # ---- power of a cluster-randomised evaluation (path chapters 07–11) --------------------------------
 
 def design_effect(m: float, icc: float, cv: float = 0.0) -> float:
@@ -677,6 +676,62 @@ def cluster_power(effect_size: float, icc: float, m: int, n_clusters: float | No
             "residents_per_arm": n_clusters * m, "residents_total": 2 * n_clusters * m,
             "effective_n_per_arm": n_clusters * m / deff, "power": achieved, "alpha": alpha,
             "method": method}
+
+# ---- survey design: weights, strata and clusters (chapter 03) ------------------------------------
+# samplics 0.6.1 does this too, but would add polars, polars-runtime and pyarrow to the lock (measured with
+# ``pip install --dry-run samplics``); the weighted mean below is a few lines, and weighted regressions use
+# statsmodels (WLS with cluster-robust SEs), which the lock already has.
+
+def _survey_frame(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ValueError(f"survey_mean: 数据中没有列 {missing} (missing columns)")
+    frame = data[columns].dropna()
+    if frame.empty:
+        raise ValueError(f"survey_mean: 列 {columns} 去掉缺失值后没有观测 (no complete rows)")
+    return frame
+
+
+def survey_mean(data: pd.DataFrame, y: str, weight: str, cluster: str, strata: str | None = None,
+                level: float = 0.95) -> pd.DataFrame:
+    """Weighted (Hájek) mean of ``y`` in a stratified cluster sample, with its Taylor-linearised standard error.
+
+    Clusters (``cluster``, e.g. communities) are the primary sampling units, treated as drawn with replacement
+    within strata (``strata``, e.g. community type; None = one stratum) — the usual approximation of survey
+    software. With z_i = w_i (y_i − ȳ_w) / Σw and Z_hc the sum of z_i over cluster c of stratum h,
+    Var(ȳ_w) = Σ_h n_h/(n_h − 1) Σ_c (Z_hc − Z̄_h)², n_h the clusters of stratum h. The interval uses a t
+    distribution with (clusters − strata) degrees of freedom.
+
+    Returns one tidy row: term, estimate, std_error, conf_low, conf_high, n, n_clusters, n_strata,
+    design_effect (design variance ÷ the variance of an unweighted mean of n independent draws) and
+    kish_deff = n·Σw²/(Σw)² (the part of the design effect due to unequal weights alone).
+    """
+    frame = _survey_frame(data, [y, weight, cluster] + ([strata] if strata else []))
+    values, w = frame[y].astype(float).to_numpy(), frame[weight].astype(float).to_numpy()
+    if (w <= 0).any() or not np.isfinite(w).all():
+        bad = frame.index[(w <= 0) | ~np.isfinite(w)][0]
+        raise ValueError(f"survey_mean: 权重必须为正 (weights must be positive): 行 {bad!r}, 列 {weight!r}")
+    mean = float(np.sum(w * values) / np.sum(w))
+    z = pd.Series(w * (values - mean) / np.sum(w), index=frame.index)
+    stratum = frame[strata] if strata else pd.Series(0, index=frame.index)
+    totals = z.groupby([stratum, frame[cluster]]).sum()
+    n_h = totals.groupby(level=0).size()
+    if (n_h < 2).any():
+        raise ValueError(f"survey_mean: 层 {list(n_h[n_h < 2].index)} 只有一个聚类，无法估计方差 "
+                         "(a stratum with a single cluster)")
+    centred = totals - totals.groupby(level=0).transform("mean")
+    variance = float((centred.pow(2).groupby(level=0).sum() * n_h / (n_h - 1)).sum())
+    se = math.sqrt(variance)
+    df = int(len(totals) - len(n_h))
+    t = stats.t.ppf(0.5 + level / 2, df)
+    n = len(frame)
+    return pd.DataFrame([{"term": y, "estimate": mean, "std_error": se, "conf_low": mean - t * se,
+                          "conf_high": mean + t * se, "n": n, "n_clusters": len(totals), "n_strata": len(n_h),
+                          "design_effect": variance / (np.var(values, ddof=1) / n),
+                          "kish_deff": float(n * np.sum(w ** 2) / np.sum(w) ** 2),
+                          "model": "加权均值（泰勒线性化，" + (f"按 {strata} 分层、" if strata else "")
+                                   + f"按 {cluster} 聚类）"}])
+
 
 
 # ---- path chapters 07–09: group-time effects by hand, observed-scale ICC (w2-embed) --------------

@@ -15,5 +15,5 @@ BUILD = ROOT / "_build"
 SITE_DOWNLOADS = "downloads"
 #: Per-chapter results JSON written by :func:`cgov.glue.publish`.
 RESULTS = Path(os.environ.get("CGOV_RESULTS", BUILD / "results"))
-#: Release files made by ``make dist`` (:mod:`cgov.publish`).
+#: Release files made by ``cgov dist`` (:mod:`cgov.release.dist`).
 DIST = ROOT / "dist"

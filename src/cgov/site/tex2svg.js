@@ -1,5 +1,5 @@
 // Render TeX to self-contained SVG (with hidden MathML for screen readers) at build time, so that the
-// published pages need no MathJax in the browser. Used by cgov.sphinxext through one long-lived process:
+// published pages need no MathJax in the browser. Used by cgov.site.pages through one long-lived process:
 // each stdin line is a JSON request {"tex": "...", "display": true} or {"css": true}; each stdout line is
 // the JSON answer {"html": "..."} or {"error": "..."}.
 const readline = require("readline");

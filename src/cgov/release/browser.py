@@ -1,5 +1,5 @@
 """The built site in a real browser: a local HTTP server that gzips like a web host, and Debian's
-headless Chromium driven by Playwright. Shared by the browser tests and ``python -m cgov.bench``."""
+headless Chromium driven by Playwright. Shared by the browser tests and ``cgov bench``."""
 from __future__ import annotations
 
 import gzip

@@ -1,4 +1,4 @@
-"""``make bench``: how heavy and how fast the published site is, and how long the book takes to build.
+"""``cgov bench`` (``make bench``): how heavy and how fast the published site is, and how long the book takes to build.
 
 Builds a copy of the book in a temporary folder (never ``_build/``): a clean build, a rebuild with no
 change, and a rebuild after a prose edit. Then serves the clean build on 127.0.0.1 and reports, for every
@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from cgov.browser import CHROMIUM, CHROMIUM_ARGS, LIGHTHOUSE, axe_violations, launch, open_page, serve
 from cgov.paths import ROOT
+from cgov.release import ReleaseError
+from cgov.release.browser import CHROMIUM, CHROMIUM_ARGS, LIGHTHOUSE, axe_violations, launch, open_page, serve
 
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "_build", "node_modules", ".pytest_cache",
@@ -39,7 +40,7 @@ def build(source: Path, output: Path, *extra: str) -> float:
                           cwd=source, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode:
-        raise RuntimeError(f"the build failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
+        raise ReleaseError(f"the book build failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
     return seconds
 
 
@@ -106,18 +107,12 @@ def report(times: dict[str, float], rows: list[dict], sample: str, scores: list[
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", default="notebooks/01-overview.html", help="page for Lighthouse")
-    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs (scores vary from run to run)")
-    args = parser.parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """``cgov bench`` (arguments in :mod:`cgov.__main__`)."""
     with tempfile.TemporaryDirectory(prefix="cgov-bench-") as work:
         times, site = build_times(Path(work))
         with serve(site) as base:
             rows = page_weights(site, base)
             scores = lighthouse(base + args.sample, args.runs)
     print(report(times, rows, args.sample, scores))
-
-
-if __name__ == "__main__":
-    main()
+    return 0

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import yaml
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx import addnodes
@@ -25,9 +24,11 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 import cgov
-from cgov import cite, data, paths, provenance
+from cgov import cite, data, paths
 from cgov.glue import EVIDENCE
+from cgov.site import provenance
 from cgov.style import SEED
+from cgov.toc import chapters
 
 logger = logging.getLogger(__name__)
 
@@ -77,29 +78,12 @@ def _stamp_version(app, config) -> None:
                                  "book_python": platform.python_version()}
 
 
-# ---------- the chapters, in the order of the table of contents ----------
-
-def chapters(srcdir: Path) -> list[tuple[int, str, str]]:
-    """(number, docname, title) of each numbered chapter in ``_toc.yml``."""
-    toc = yaml.safe_load((srcdir / "_toc.yml").read_text(encoding="utf-8"))
-    found = []
-    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
-        if part.get("numbered", True) is False:
-            continue
-        for chapter in part.get("chapters", []):
-            docname = chapter["file"].removesuffix(".md")
-            title = next((line[2:].strip() for line in (srcdir / f"{docname}.md").read_text(
-                encoding="utf-8").splitlines() if line.startswith("# ")), docname)
-            found.append((len(found) + 1, docname, title))
-    return found
-
-
 def _datasets() -> dict[str, tuple[Path, dict]]:
     """Every table of the real and the simulated data package: name -> (file, descriptor)."""
     return {name: (folder / res["path"], res) for name, (folder, res) in data.resources().items()}
 
 
-def _pdf_name(docname: str) -> str:
+def pdf_name(docname: str) -> str:
     """The file name Jupyter Book's ``--individualpages`` gives a page's PDF."""
     return docname.replace("/", "-") + ".pdf"
 
@@ -190,7 +174,7 @@ class Handouts(SphinxDirective):
 
     def run(self):
         app, up = self.env.app, "../" * self.env.docname.count("/")
-        wanted = [("book.pdf", "全书")] + [(_pdf_name(docname), f"第 {number} 章 {title}")
+        wanted = [("book.pdf", "全书")] + [(pdf_name(docname), f"第 {number} 章 {title}")
                                            for number, docname, title in chapters(Path(self.env.srcdir))]
         items = nodes.bullet_list()
         for name, text in wanted:
@@ -227,8 +211,8 @@ def _add_download_box(app, doctree) -> None:
         links.append((f"{up}{DOWNLOADS}/data/sim_datapackage.json", "模拟数据说明（sim_datapackage.json）"))
     if (paths.RESULTS / f"{stem}.json").is_file():  # written while the notebook executed
         links.append((f"{up}{DOWNLOADS}/results/{stem}.json", "本章全部数字（JSON）"))
-    if (_latex_dir(app) / _pdf_name(docname)).is_file():
-        links.append((f"{up}{DOWNLOADS}/pdf/{_pdf_name(docname)}", "A4 讲义（PDF）"))
+    if (_latex_dir(app) / pdf_name(docname)).is_file():
+        links.append((f"{up}{DOWNLOADS}/pdf/{pdf_name(docname)}", "A4 讲义（PDF）"))
     para = nodes.paragraph("", "", nodes.strong("", "下载与复现："))
     for i, (uri, text) in enumerate(links):
         para += nodes.Text("　" if i else "")

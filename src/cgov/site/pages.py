@@ -1,4 +1,4 @@
-"""Sphinx extension of the book: pages that load nothing from outside the site, and load little.
+"""Sphinx extension: pages that load nothing from outside the site, and load little.
 
 - Math is rendered at build time to SVG (with hidden MathML for screen readers) by MathJax under Node
   (``tex2svg.js``), so pages carry no MathJax script or fonts and formulas show offline.
@@ -24,6 +24,8 @@ from docutils import nodes
 from sphinx.builders.html._assets import _JavaScript
 from sphinx.locale import _
 from sphinx.util.math import get_node_equation_number
+
+from cgov import paths
 
 HERE = Path(__file__).resolve().parent
 TEX2SVG = HERE / "tex2svg.js"
@@ -163,7 +165,7 @@ def _subset_icon_font(app, exception) -> None:
 def _config_inited(app, config) -> None:
     config.html_math_renderer = "cgov_svg"
     config.templates_path = [*config.templates_path, str(HERE / "templates")]
-    config.html_static_path = [*config.html_static_path, str(HERE.parents[1] / "book" / "_static")]
+    config.html_static_path = [*config.html_static_path, str(paths.ROOT / "book" / "_static")]
 
 
 def _builder_inited(app) -> None:

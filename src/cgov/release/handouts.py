@@ -4,8 +4,7 @@ Runs Jupyter Book's LaTeX builder with ``--individualpages`` (XeLaTeX, ctexbook,
 ``_config.yml``), makes each chapter page's LaTeX a numbered chapter (:func:`as_chapter`), and compiles
 the book and the chapters with latexmk. ``make pdf`` then builds the site, which copies the PDFs and links to them.
 
-Usage: ``python -m cgov.handouts [--path-output DIR]`` (default: the repository root; PDFs land in
-``DIR/_build/latex``).
+Usage: ``cgov pdf [--path-output DIR]`` (default: the repository root; PDFs land in ``DIR/_build/latex``).
 """
 from __future__ import annotations
 
@@ -17,7 +16,8 @@ import sys
 from pathlib import Path
 
 from cgov import paths
-from cgov.apparatus import _pdf_name, chapters
+from cgov.site.apparatus import pdf_name
+from cgov.toc import chapters
 
 HEADINGS = ("chapter", "section", "subsection", "subsubsection", "paragraph")
 DEMOTE = re.compile(r"\\(chapter|section|subsection|subsubsection)(\*?)\{")
@@ -74,7 +74,7 @@ def build(root: Path, output: Path) -> list[Path]:
     targets = ["book.pdf"]
     number_like_the_site(latex / "book.tex", {docname for _, docname, _ in chapters(root)})
     for number, docname, _ in chapters(root):
-        tex = latex / _pdf_name(docname).replace(".pdf", ".tex")
+        tex = latex / pdf_name(docname).replace(".pdf", ".tex")
         as_chapter(tex, number)
         targets.append(tex.with_suffix(".pdf").name)
     for target in targets:  # the Makefile Sphinx writes runs latexmk with its xelatex settings
@@ -83,10 +83,8 @@ def build(root: Path, output: Path) -> list[Path]:
     return [latex / target for target in targets]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path-output", type=Path, default=paths.ROOT)
-    args = parser.parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """``cgov pdf`` (arguments in :mod:`cgov.__main__`)."""
     try:
         pdfs = build(paths.ROOT, args.path_output.resolve())
     except subprocess.CalledProcessError as error:
@@ -95,7 +93,3 @@ def main(argv: list[str] | None = None) -> int:
     for pdf in pdfs:
         print(f"{pdf}  {pdf.stat().st_size / 1e6:.1f} MB")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
