@@ -731,3 +731,64 @@ def survey_mean(data: pd.DataFrame, y: str, weight: str, cluster: str, strata: s
                           "kish_deff": float(n * np.sum(w ** 2) / np.sum(w) ** 2),
                           "model": "加权均值（泰勒线性化，" + (f"按 {strata} 分层、" if strata else "")
                                    + f"按 {cluster} 聚类）"}])
+
+
+
+# ---- path chapters 07–09: group-time effects by hand, observed-scale ICC (w2-embed) --------------
+
+def group_time_att(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
+                   control: str = "not_yet") -> pd.DataFrame:
+    """Callaway–Sant'Anna group-time effects ATT(g, t) from four means (balanced panel, no covariates).
+
+    ATT(g, t) = [mean change of cohort g from g−1 to t] − [the same change for the comparison units];
+    comparison units are never-adopters (``control="never"``) or, with ``control="not_yet"``, also the
+    cohorts that have not adopted by max(t, g−1). The base period is g−1 for every t (a "universal"
+    base), so pre-adoption cells are placebo checks. A teaching version: the chapter uses diff-diff's
+    ``CallawaySantAnna``, which gives the same point estimates and the standard errors.
+    """
+    if control not in ("never", "not_yet"):
+        raise ValueError(f"control 只能是 'never' 或 'not_yet' (got {control!r})")
+    for name in (outcome, unit, time, cohort):
+        if name not in data.columns:
+            raise ValueError(f"数据中没有列 “{name}” (column {name!r} not found)")
+    wide = data.pivot_table(index=unit, columns=time, values=outcome, aggfunc="first")
+    if wide.isna().any().any():
+        raise ValueError(f"列 “{outcome}” 的面板不平衡或有缺失 (panel of {outcome!r} is unbalanced or has missing values)")
+    adopt = _numeric(data.drop_duplicates(unit).set_index(unit)[cohort]).reindex(wide.index)
+    rows = []
+    for g in sorted(adopt.dropna().unique()):
+        base = g - 1
+        if base not in wide.columns:
+            continue
+        for t in wide.columns:
+            if t == base:
+                continue
+            later = adopt > max(t, base) if control == "not_yet" else pd.Series(False, index=adopt.index)
+            comparison = adopt.isna() | (later & (adopt != g))
+            change = wide[t] - wide[base]
+            rows.append({"cohort": int(g), "time": int(t), "event_time": int(t - g),
+                         "estimate": float(change[adopt == g].mean() - change[comparison].mean()),
+                         "n_treated": int((adopt == g).sum()), "n_comparison": int(comparison.sum())})
+    if not rows:
+        raise ValueError(f"列 “{cohort}” 中没有可用的采用时间 (column {cohort!r} has no usable adoption times)")
+    return pd.DataFrame(rows)
+
+
+def observed_icc(sd: float, mean: float, nodes: int = 60) -> float:
+    """ICC of a 0/1 outcome on its own scale, from a random-intercept logit's SD and the mean share.
+
+    The design effect 1 + (m − 1)·ICC needs the ICC of the 0/1 responses, not the latent-scale
+    σ²/(σ² + π²/3): it is Var_u(p_j) / (p̄(1 − p̄)), with p_j = expit(η + u_j), u_j ~ N(0, σ²) and η
+    chosen so that E(p_j) = ``mean`` (Gauss–Hermite quadrature).
+    """
+    if not 0 < mean < 1:
+        raise ValueError(f"平均比例应在 (0, 1) 之间 (mean must be in (0, 1), got {mean!r})")
+    if not sd >= 0:
+        raise ValueError(f"随机截距标准差不能为负 (sd must be non-negative, got {sd!r})")
+    z, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    expit = lambda eta: 1 / (1 + np.exp(-(eta + sd * z)))
+    from scipy.optimize import brentq
+    eta = brentq(lambda e: float(w @ expit(e)) - mean, -30, 30)
+    p = expit(eta)
+    return float(w @ (p - mean) ** 2) / (mean * (1 - mean))
