@@ -390,3 +390,70 @@ def test_wild_cluster_bootstrap_names_a_missing_term():
     df = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [0.0, 1, 0, 1], "g": [1, 1, 2, 2]})
     with pytest.raises(ValueError, match="nope"):
         M.wild_cluster_bootstrap(df, "y ~ x", "nope", "g")
+
+
+# ---- cluster_power: design effect, closed form, simulation --------------------------------------
+
+def test_design_effect_by_hand():
+    assert M.design_effect(20, 0.05) == pytest.approx(1 + 19 * 0.05)
+    assert M.design_effect(1, 0.3) == 1.0 and M.design_effect(50, 0.0) == 1.0
+    # unequal sizes (Eldridge et al. 2006): cv = 0.5, m = 20, ICC = 0.05 → 1 + (1.25·20 − 1)·0.05 = 2.2
+    assert M.design_effect(20, 0.05, cv=0.5) == pytest.approx(2.2)
+
+
+def test_cluster_power_normal_equals_the_closed_form():
+    from scipy import stats
+    d, icc, m, alpha, target = 0.25, 0.08, 15, 0.05, 0.8
+    deff = 1 + (m - 1) * icc
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target)
+    per_arm = 2 * z ** 2 * deff / d ** 2 / m                      # communities per arm, unrounded
+    out = M.cluster_power(d, icc, m, power=target, method="normal")
+    assert out["clusters_per_arm"] == math.ceil(per_arm)
+    assert out["residents_total"] == 2 * m * math.ceil(per_arm) and out["design_effect"] == pytest.approx(deff)
+    # power of a given design: Φ(d·√(n_eff/2) − z) plus the (negligible) other tail
+    given = M.cluster_power(d, icc, m, n_clusters=40, method="normal")
+    shift = d * math.sqrt(40 * m / deff / 2)
+    closed = stats.norm.cdf(shift - stats.norm.ppf(0.975)) + stats.norm.cdf(-shift - stats.norm.ppf(0.975))
+    assert given["power"] == pytest.approx(closed, rel=1e-6)
+
+
+def test_cluster_power_solution_is_the_smallest_design_that_reaches_the_target():
+    for method in ("t", "normal"):
+        out = M.cluster_power(0.3, 0.05, 20, power=0.8, method=method)
+        j = out["clusters_per_arm"]
+        assert out["power"] >= 0.8 > M.cluster_power(0.3, 0.05, 20, n_clusters=j - 1, method=method)["power"]
+    # the t version never promises more than the normal one; with ICC = 0 and m = 1 it is the plain t test
+    assert (M.cluster_power(0.3, 0.05, 20, power=0.8)["clusters_per_arm"]
+            >= M.cluster_power(0.3, 0.05, 20, power=0.8, method="normal")["clusters_per_arm"])
+    from statsmodels.stats.power import tt_ind_solve_power
+    assert M.cluster_power(0.5, 0.0, 1, power=0.8)["clusters_per_arm"] == math.ceil(
+        tt_ind_solve_power(effect_size=0.5, alpha=0.05, power=0.8))
+
+
+def test_cluster_power_matches_a_simulated_cluster_trial():
+    from scipy import stats
+    d, icc, m, j, reps = 0.35, 0.1, 15, 12, 2000
+    predicted = M.cluster_power(d, icc, m, n_clusters=j)["power"]
+    rng = np.random.default_rng(2026)
+    arm = np.repeat([0.0, 1.0], j)                                           # 2j communities
+    u = rng.normal(0, math.sqrt(icc), size=(reps, 2 * j))                    # community effects
+    e = rng.normal(0, math.sqrt(1 - icc), size=(reps, 2 * j, m)).mean(axis=2)   # mean of m residents
+    means = d * arm + u + e
+    p = stats.ttest_ind(means[:, j:], means[:, :j], axis=1).pvalue
+    observed = float(np.mean(p < 0.05))
+    assert 0.3 < predicted < 0.8                                             # a design where it matters
+    assert abs(observed - predicted) < 4 * math.sqrt(predicted * (1 - predicted) / reps)
+    # ignoring the clustering (ICC = 0) would promise far more power than the trial has
+    assert M.cluster_power(d, 0.0, m, n_clusters=j)["power"] > observed + 0.2
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(effect_size=0.2, icc=0.05, m=20), "n_clusters"),
+    (dict(effect_size=0.2, icc=0.05, m=20, power=0.8, n_clusters=10), "n_clusters"),
+    (dict(effect_size=0.2, icc=1.2, m=20, power=0.8), "icc"),
+    (dict(effect_size=-0.2, icc=0.05, m=20, power=0.8), "effect_size"),
+    (dict(effect_size=0.2, icc=0.05, m=20, n_clusters=1), "n_clusters"),
+])
+def test_cluster_power_refuses_bad_input_with_a_named_argument(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        M.cluster_power(**kwargs)

@@ -583,3 +583,67 @@ def wild_cluster_bootstrap(data: pd.DataFrame, formula: str, term: str, cluster:
                           "conf_high": high, "p_value": p_value, "n": int(fit.nobs),
                           "model": f"野聚类自助法（WCR，{n_groups} 个聚类）", "p_value_cr1": p_cr1,
                           "n_clusters": n_groups}])
+
+
+# ---- power of a cluster-randomised evaluation (path chapters 07–11) --------------------------------
+
+def design_effect(m: float, icc: float, cv: float = 0.0) -> float:
+    """Design effect of cluster sampling: 1 + (m − 1)·ICC with ``m`` residents per community.
+
+    With unequal community sizes (coefficient of variation ``cv`` of the sizes) the Eldridge–Ashby–
+    Kerry (2006) form 1 + ((cv² + 1)·m − 1)·ICC is used; cv = 0 gives the usual formula.
+    """
+    if not m >= 1:
+        raise ValueError(f"每个社区的居民数 m 至少为 1 (m must be at least 1, got {m!r})")
+    if not 0 <= icc < 1:
+        raise ValueError(f"ICC 应在 [0, 1) 之间 (icc must be in [0, 1), got {icc!r})")
+    if not cv >= 0:
+        raise ValueError(f"社区规模的变异系数 cv 不能为负 (cv must be non-negative, got {cv!r})")
+    return 1 + ((cv ** 2 + 1) * m - 1) * icc
+
+
+def cluster_power(effect_size: float, icc: float, m: int, n_clusters: float | None = None,
+                  power: float | None = None, alpha: float = 0.05, cv: float = 0.0,
+                  method: str = "t") -> dict:
+    """Power, or the number of communities needed, for a two-arm comparison randomised by community.
+
+    Give ``n_clusters`` (communities per arm) to get the power, or ``power`` to get the communities per
+    arm (rounded up). ``effect_size`` is the standardised difference between the arms at the resident
+    level (Cohen's d; for a share use ``statsmodels.stats.proportion.proportion_effectsize``); ``m``
+    residents are surveyed in each community; ``icc`` is the share of the outcome's variance between
+    communities. The resident-level sample is inflated by the design effect 1 + (m − 1)·ICC
+    (:func:`design_effect`): the effective sample per arm is n_clusters · m / DE.
+
+    ``method="normal"``: statsmodels ``NormalIndPower`` on that effective sample, the closed form
+    n = 2 (z₁₋α/₂ + z₁₋β)² · DE / d² per arm. ``method="t"`` (default): the equivalent analysis of
+    community means, a two-sample t test with 2·n_clusters − 2 degrees of freedom
+    (``TTestIndPower`` with effect size d·√(m/DE)); with few communities it is the honest one.
+    Returns a dict: effect_size, icc, m, design_effect, clusters_per_arm, clusters_total,
+    residents_per_arm, residents_total, effective_n_per_arm, power, alpha, method.
+    """
+    from statsmodels.stats.power import NormalIndPower, TTestIndPower
+
+    if (n_clusters is None) == (power is None):
+        raise ValueError("n_clusters 和 power 要给且只给一个 (give exactly one of n_clusters and power)")
+    if not effect_size > 0:
+        raise ValueError(f"效应量应为正数 (effect_size must be positive, got {effect_size!r})")
+    if method not in ("t", "normal"):
+        raise ValueError(f"method 只能是 't' 或 'normal' (got {method!r})")
+    deff = design_effect(m, icc, cv)
+    if method == "t":   # community means: variance σ²·DE/m, so d_c = d·√(m/DE), n = communities per arm
+        engine, size, per = TTestIndPower(), effect_size * math.sqrt(m / deff), 1.0
+    else:               # residents: effective n = communities · m / DE
+        engine, size, per = NormalIndPower(), effect_size, m / deff
+    if n_clusters is None:
+        if not 0 < power < 1:
+            raise ValueError(f"power 应在 (0, 1) 之间 (power must be in (0, 1), got {power!r})")
+        needed = float(engine.solve_power(effect_size=size, alpha=alpha, power=power, ratio=1.0)) / per
+        n_clusters = max(math.ceil(needed - 1e-9), 2)
+    if not n_clusters >= 2:
+        raise ValueError(f"每组至少需要两个社区 (n_clusters must be at least 2, got {n_clusters!r})")
+    achieved = float(engine.power(effect_size=size, nobs1=n_clusters * per, alpha=alpha, ratio=1.0))
+    return {"effect_size": float(effect_size), "icc": float(icc), "m": m, "design_effect": deff,
+            "clusters_per_arm": n_clusters, "clusters_total": 2 * n_clusters,
+            "residents_per_arm": n_clusters * m, "residents_total": 2 * n_clusters * m,
+            "effective_n_per_arm": n_clusters * m / deff, "power": achieved, "alpha": alpha,
+            "method": method}
