@@ -391,6 +391,104 @@ def test_wild_cluster_bootstrap_names_a_missing_term():
     with pytest.raises(ValueError, match="nope"):
         M.wild_cluster_bootstrap(df, "y ~ x", "nope", "g")
 
+# ---- ordered logit with cluster-robust standard errors (chapters 03, 07) ----------------------
+
+def _ordered_clustered_sample(seed: int = 7, n_groups: int = 40, size: int = 25) -> pd.DataFrame:
+    """Ordered outcome with a group-level regressor and a shared group shock (so clustering matters)."""
+    rng = np.random.default_rng(seed)
+    group = np.repeat(np.arange(n_groups), size)
+    z = rng.uniform(0, 1, n_groups)[group]
+    x = rng.normal(size=group.size)
+    latent = 0.8 * x + 0.5 * z + rng.normal(0, 1.2, n_groups)[group] + rng.logistic(size=group.size)
+    y = np.digitize(latent, [-1.5, 0.0, 1.5]) + 1
+    return pd.DataFrame({"y": y, "x": x, "z": z, "g": [f"c{i:02d}" for i in group]})
+
+
+def _ordered_logit_sandwich(frame: pd.DataFrame, slopes, estimates, groups) -> np.ndarray:
+    """Cluster-robust SEs of the slopes, computed independently of statsmodels: numpy log-likelihood
+    with the cut-points themselves as parameters, scores and Hessian by central differences."""
+    X = frame[slopes].to_numpy(float)
+    y = frame["y"].to_numpy(int)
+
+    def loglik_obs(theta):
+        beta, kappa = theta[: X.shape[1]], theta[X.shape[1]:]
+        edges = np.concatenate([[-np.inf], kappa, [np.inf]])
+        xb = X @ beta
+        upper = 1 / (1 + np.exp(-(edges[y] - xb)))
+        lower = 1 / (1 + np.exp(-(edges[y - 1] - xb)))
+        return np.log(upper - lower)
+
+    theta = np.asarray(estimates, float)   # slopes, then the cut-points themselves
+    k, h = len(theta), 1e-5
+    scores = np.empty((len(y), k))
+    for j in range(k):
+        step = np.zeros(k)
+        step[j] = h
+        scores[:, j] = (loglik_obs(theta + step) - loglik_obs(theta - step)) / (2 * h)
+    hessian = np.empty((k, k))
+    for j in range(k):
+        step = np.zeros(k)
+        step[j] = h
+        up = np.empty(k)
+        down = np.empty(k)
+        for i in range(k):
+            e = np.zeros(k)
+            e[i] = h
+            up[i] = (loglik_obs(theta + step + e).sum() - loglik_obs(theta + step - e).sum()) / (2 * h)
+            down[i] = (loglik_obs(theta - step + e).sum() - loglik_obs(theta - step - e).sum()) / (2 * h)
+        hessian[:, j] = (up - down) / (2 * h)
+    bread = np.linalg.inv(-hessian)
+    summed = pd.DataFrame(scores).groupby(np.asarray(groups)).sum().to_numpy()
+    n, n_groups = len(y), len(np.unique(groups))
+    factor = n_groups / (n_groups - 1) * (n - 1) / (n - k)
+    return np.sqrt(factor * np.diag(bread @ summed.T @ summed @ bread))[: X.shape[1]]
+
+
+def test_ordered_logit_cluster_se_matches_an_independent_sandwich():
+    frame = _ordered_clustered_sample()
+    plain = M.ordered_logit(frame, "y ~ x + z - 1").set_index("term")
+    clustered = M.ordered_logit(frame, "y ~ x + z - 1", cluster="g").set_index("term")
+    # same point estimates, different standard errors
+    assert clustered["estimate"].to_numpy() == pytest.approx(plain["estimate"].to_numpy(), abs=1e-6)
+    theta = clustered["estimate"].to_numpy()   # slopes x, z then the cut-points 1/2, 2/3, 3/4
+    expected = _ordered_logit_sandwich(frame, ["x", "z"], theta, frame["g"])
+    assert clustered.loc[["x", "z"], "std_error"].to_numpy() == pytest.approx(expected, rel=2e-3)
+    # the group-level regressor's SE is much larger once the shared group shock is allowed for
+    assert clustered.loc["z", "std_error"] > 1.5 * plain.loc["z", "std_error"]
+    assert "聚类" in clustered["model"].iloc[0]
+
+
+def test_ordered_logit_cluster_column_must_exist():
+    with pytest.raises(ValueError, match="nowhere"):
+        M.ordered_logit(_ordered_clustered_sample(), "y ~ x + z - 1", cluster="nowhere")
+
+
+# ---- interval_coverage (ch-c) ----
+
+def test_interval_coverage_counts_hits_and_gives_the_binomial_mc_error():
+    from cgov.models import interval_coverage
+    rng = np.random.default_rng(1)
+    se = np.full(400, 0.5)
+    est = rng.normal(1.0, 0.5, 400)                           # correctly sized standard errors
+    result = interval_coverage(est, se, 1.0)
+    hits = np.sum((est - 1.96 * se <= 1.0) & (1.0 <= est + 1.96 * se))   # independent count
+    assert result["replications"] == 400
+    assert result["coverage"] == pytest.approx(hits / 400)
+    assert result["mc_se"] == pytest.approx(np.sqrt(hits / 400 * (1 - hits / 400) / 400))
+    assert 0.92 < result["coverage"] < 0.98
+    assert interval_coverage(est, se / 2, 1.0)["coverage"] < 0.80    # standard errors half the right size
+
+
+@pytest.mark.parametrize("est, se, message", [
+    (np.zeros(199), np.ones(199), "至少需要 200"),
+    (np.zeros(200), np.ones(201), "等长"),
+    (np.zeros(200), np.zeros(200), "标准误须为正"),
+])
+def test_interval_coverage_refuses_too_few_replications_and_bad_input(est, se, message):
+    from cgov.models import interval_coverage
+    with pytest.raises(ValueError, match=message):
+        interval_coverage(est, se, 0.0)
+
 
 # ---- cluster_power: design effect, closed form, simulation --------------------------------------
 

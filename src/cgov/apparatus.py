@@ -31,21 +31,10 @@ from cgov.style import SEED
 
 logger = logging.getLogger(__name__)
 
-#: The first word of an entry's ``note`` and how the bibliography shows it.
-STATUS_LABELS = {
-    "VERIFIED-SEEN": "已核实：书目信息见于存档页面",
-    "PARTIAL": "部分核实：部分书目信息尚未见到，待核对",
-    "FROM-MEMORY": "未核实：凭记忆录入，待核对",
-}
+#: The first word of an entry's ``note`` and how the bibliography shows it (kept in cgov.cite).
+STATUS_LABELS = cite.REFERENCE_STATUS
+verification_status = cite.reference_status
 DOWNLOADS = paths.SITE_DOWNLOADS
-
-
-def verification_status(note: str) -> str:
-    """The status keyword an entry's ``note`` starts with; ValueError if it has none."""
-    word = note.strip().split()[0].rstrip(".:;,") if note.strip() else ""
-    if word not in STATUS_LABELS:
-        raise ValueError(f"note does not start with a verification status {sorted(STATUS_LABELS)}: {note!r}")
-    return word
 
 
 def _register_bib_style() -> None:

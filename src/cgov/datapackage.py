@@ -65,37 +65,39 @@ BULLETIN_FIELDS = [
     F("indicator", "string", "指标", "Indicator as named in the bulletin", required=True),
     F("value", "number", "数值", "Value in the unit of the next column (changes may be negative)", required=True),
     F("unit", "string", "单位", "Unit (万名, 万个, 个, %, 亿元 …)", required=True),
-    F("source", "string", "来源地址", "Address where the figure was read (witness)"),
-    F("verification", "string", "核实情况", "How the figure was verified (quoted text seen / derived / secondary)"),
-    F("note", "string", "备注", "Note")]
+    F("source", "string", "来源", "Official publication (issuer, title, date) and the copy seen on its publisher's or an authoritative outlet's site (cgov.cite.PUBLISHERS), or 未找到权威网站副本"),
+    F("verification", "string", "核实情况", "How the figure was verified: seen on the authoritative copy cited / seen only on a repost (named in note) / derived"),
+    F("note", "string", "备注", "Note; the repost on which a figure was read when it was not an authoritative copy")]
 
-#: Raw files, copied unchanged from the project's shared data sources: name -> spec.
+#: Raw files, copied from the project's shared data sources (the transcribed tables with their source
+#: columns revised, see ORIGIN): name -> spec.
 RAW_FILES = {
     "cpc_party_statistics": dict(
         path="raw/cpc_party_statistics_national.csv",
-        sha256="fa42054c1f5b0de0d146dc8a05e4181e81ce5d02c6fb3129d902d86415db8d4e",
+        sha256="0f2ea15b91bb4d78663b365a86088fc471457f6dcfba58596eeea4ce103250a1",
         title="中国共产党党内统计公报主要数字（转录）2010–2024",
         description="Headline figures of the CPC internal statistical bulletins 2010–2024, transcribed one "
-                    "figure per row with the address where each was read and how it was verified. 2012 and "
-                    "2020 member totals are derived from the following year's net increase.",
-        source="中共中央组织部《中国共产党党内统计公报》各年，经新闻转载转录", licence=OFFICIAL,
+                    "figure per row with its official publication, the copy seen on an authoritative site (or a note "
+                    "that none was found) and how it was verified. The 2020 member total is derived from the "
+                    "2021 net increase; the 2012 total, once derived, is now seen on an authoritative copy.",
+        source="中共中央组织部《中国共产党党内统计公报》及党内统计数据各年发布，逐条注明所见权威副本", licence=OFFICIAL,
         cite="中共中央组织部：《中国共产党党内统计公报》（各年）。",
         fields=BULLETIN_FIELDS, primaryKey=["year", "reference_date", "indicator"]),
     "mca_bulletin": dict(
         path="raw/mca_bulletin_national_community.csv",
-        sha256="f5d3d307f8ced370af4f64415f2b0d77c25131ec1145e55e569c89dbeed092e6",
+        sha256="dc9aab4b38834447c6aa204d12c07eb9409724224dc5cff411dac1a5c6e3051d",
         title="民政事业（社会服务）发展统计公报：社区数字（转录）",
         description="Civil Affairs bulletin figures on 居委会/村委会, community services and spending for "
-                    "2014, 2015, 2019–2021, one figure per row with witness address and verification.",
-        source="民政部《民政事业发展统计公报》《社会服务发展统计公报》各年，经转载转录", licence=OFFICIAL,
+                    "2014, 2015, 2019–2021, one figure per row with its publication, the copy seen and verification.",
+        source="民政部《民政事业发展统计公报》《社会服务发展统计公报》各年，逐条注明所见权威副本", licence=OFFICIAL,
         cite="民政部：《民政事业发展统计公报》（各年）。",
         fields=BULLETIN_FIELDS, primaryKey=["year", "reference_date", "indicator"]),
     "provincial_party_building": dict(
         path="raw/provincial_party_building_datapoints.csv",
-        sha256="51c8babf01ace3736925059ecd700b0d56901ad36e17cc6e0aead987fdc07fed",
+        sha256="d73ce15848c654a2884b5a8f7102f0be039ad3b93b8f9d3baa2a9736015d2afc",
         title="省级党建与社区建设数据点（转录）",
-        description="Provincial figures (Jiangsu 一肩挑 shares, Shanxi, Hunan) with witness address.",
-        source="各省规划与公报，经转载转录", licence=OFFICIAL,
+        description="Provincial figures (Jiangsu 一肩挑 shares, Shanxi, Hunan, Fuzhou) with their publication and the copy seen.",
+        source="省级政府文件与省级党报报道，逐条注明", licence=OFFICIAL,
         cite="各省政府文件（见 source 列）。",
         fields=[F("region", "string", "地区", "Province", required=True),
                 F("level", "string", "层级", "Administrative level", required=True),
@@ -103,11 +105,11 @@ RAW_FILES = {
                 F("indicator", "string", "指标", "Indicator", required=True),
                 F("value", "number", "数值", "Value", required=True, minimum=0),
                 F("unit", "string", "单位", "Unit", required=True),
-                F("source", "string", "来源地址", "Witness address"),
-                F("verification", "string", "核实情况", "How verified")]),
+                F("source", "string", "来源", "Official publication (issuer, title, date) and the copy seen on its publisher's or an authoritative outlet's site (cgov.cite.PUBLISHERS), or 未找到权威网站副本"),
+                F("verification", "string", "核实情况", "How verified; the repost read when not an authoritative copy")]),
     "agcensus2006_village_cadres": dict(
         path="raw/nbs_agcensus2006_village_cadres.csv",
-        sha256="b9498be7e110c47c4b44c2a6cbc90317cc21363503b5a8340ecccb335fd82875",
+        sha256="9a99038d652a97c0e47383fff10c336040e2d07a30443daac0a05ca64de10625",
         title="第二次全国农业普查（2006）村干部与补贴，表 4-3-2",
         description="Village cadres, Party branch secretaries and yearly subsidies, split 村委会 / 居委会.",
         source="国家统计局《第二次全国农业普查》表 4-3-2", licence=OFFICIAL,
@@ -119,12 +121,12 @@ RAW_FILES = {
                 F("total", "number", "合计", "Total", minimum=0),
                 F("village_committees", "number", "村委会", "In villagers' committees", minimum=0),
                 F("residents_committees", "number", "居委会", "In residents' committees", minimum=0),
-                F("source", "string", "来源地址", "Witness address"),
+                F("source", "string", "来源", "Official publication (issuer, title, date) and the copy seen on its publisher's or an authoritative outlet's site (cgov.cite.PUBLISHERS), or 未找到权威网站副本"),
                 F("verification", "string", "核实情况", "How verified")],
         primaryKey=["indicator"]),
     "compare_unit_counts_raw": dict(
         path="raw/compare_unit_counts_2021_2023.csv",
-        sha256="848025dfa084c86651562cb1113e578f8de1cfa5916dfde853bb0f38c4449420",
+        sha256="5d318fabf8e26d676fe3ab4481e8c22a64c932f6b52a732c828157fde63130f5",
         title="统计口径比较（原表）：区划代码、党内统计公报、民政公报",
         description="Counts of 街道, 乡镇, 居委会, 村委会 by three sources, as compiled by the data team.",
         source="见 source 列", licence=OFFICIAL, cite=CITE_BOOK,
@@ -147,8 +149,11 @@ RAW_FILES = {
         description="County-level tables of the 7th census yearbook, digitised by Dong, Du & Liu.",
         source=CENSUS_SRC, licence=CENSUS_LICENCE, cite=CITE_CENSUS),
 }
-ORIGIN = ("复制自项目共享数据源 shared/data-sources/，未作改动 (copied unchanged from the project's shared data "
-          "sources; see data/README.md for how each was obtained)")
+ORIGIN = ("复制自项目共享数据源 shared/data-sources/；数值未作改动，转录表的来源列（source、verification、note）"
+          "改为引用官方出版物及其权威网站副本，原先读取数字的转载地址记在 note 或 verification 列 "
+          "(copied from the project's shared data sources; values unchanged; in the transcribed tables the source "
+          "columns now cite the official publication and a copy on its publisher's or an authoritative outlet's "
+          "site, the repost where a figure was read is kept in note/verification; see data/README.md)")
 
 #: Processed tables written by cgov.pipeline: name -> spec.
 PROCESSED = {

@@ -1,5 +1,5 @@
-"""Key results of chapter 12-action (10-reorganisation: tests/chapters/test_10_reorganisation.py), checked against published counts,
-recomputation from the data tables, or the simulation's true parameters."""
+"""Chapter 12-action: bulletin figures as published, the indicator table adds up, district sizes recomputed
+from the code table, and the page offers the evidence memo."""
 from __future__ import annotations
 
 import pytest
@@ -18,19 +18,21 @@ def units():
     return frame[frame["vintage"] == frame["vintage"].max()]
 
 
-# ---------- 12-action ----------
-
+@pytest.mark.build
 def test_party_bulletin_figures_are_the_published_ones(action):
     assert action["communities_with_party_2023"] == 119_437          # 2023 党内统计公报
     assert action["coverage_2023"] == pytest.approx(99.9)
 
 
+@pytest.mark.build
 def test_indicator_counts_add_up(action):
     assert action["n_public"] + action["n_licensed"] + action["n_new"] == action["n_indicators"]
     assert action["n_new"] > action["n_public"]
 
 
+@pytest.mark.build
 def test_district_sizes_recomputed_from_the_code_table(action, units):
+    assert action["few_clusters"] == 40
     districts = units[units["county_type"] == "市辖区"]
     assert action["n_districts"] == len(districts)
     assert action["district_rc_median"] == pytest.approx(float(districts["residents_committees"].median()))
@@ -38,6 +40,7 @@ def test_district_sizes_recomputed_from_the_code_table(action, units):
         100 * float((districts["subdistricts"] < action["few_clusters"]).mean()))
 
 
+@pytest.mark.build
 def test_action_page_offers_the_memo_and_links_the_chapters(site):
     html = (site / "notebooks" / "12-action.html").read_text(encoding="utf-8")
     assert "evidence-memo.md" in html
@@ -45,3 +48,16 @@ def test_action_page_offers_the_memo_and_links_the_chapters(site):
     memo = (paths.ROOT / "book" / "_static" / "evidence-memo.md").read_text(encoding="utf-8")
     for part in ["一、选定的诊断", "二、两个我能够实际采集的指标", "三、一个能够检验路径效果的设计", "五、不收集的数据"]:
         assert part in memo
+
+
+def test_few_cluster_rule_is_the_books_forty():
+    """The book's rule (issue 14): fewer than about 40 clusters → wild cluster bootstrap."""
+    text = (paths.ROOT / "notebooks" / "12-action.md").read_text(encoding="utf-8")
+    assert "FEW = 40" in text
+
+
+def test_memo_asks_for_an_evidence_label_on_every_reason():
+    memo = (paths.ROOT / "book" / "_static" / "evidence-memo.md").read_text(encoding="utf-8")
+    assert "证据类型" in memo
+    for label in ("真实数据", "政策文件", "模拟演示"):
+        assert label in memo

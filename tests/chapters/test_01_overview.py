@@ -1,0 +1,104 @@
+"""Chapter 01-overview: the membership series, its net increases and the trend models, each recomputed
+independently (numpy, not the chapter's statsmodels calls) from the transcribed bulletin table."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cgov import data
+
+pytestmark = pytest.mark.build       # the tests read the numbers of the strict build
+
+
+@pytest.fixture(scope="module")
+def overview(published):
+    return published("01-overview")
+
+
+@pytest.fixture(scope="module")
+def members():
+    """Year-end Party membership (万名) by year, and the bulletins' own net-increase rows."""
+    table = data.load("cpc_party_statistics")
+    year_end = table[table["reference_date"].dt.strftime("%m-%d") == "12-31"]
+    total = year_end[year_end["indicator"] == "党员总数"].set_index("year")["value"].astype(float)
+    net = year_end[year_end["indicator"] == "党员总数_净增"].set_index("year")["value"].astype(float)
+    return total.sort_index(), net
+
+
+def lag1(x: np.ndarray) -> float:
+    """Lag-1 autocorrelation as statsmodels' acf defines it (demeaned, denominator n)."""
+    x = x - x.mean()
+    return float((x[1:] * x[:-1]).sum() / (x * x).sum())
+
+
+def design(years: np.ndarray) -> np.ndarray:
+    """Constant, years since 2010, years since 2012 (0 before), step from 2021."""
+    return np.column_stack([np.ones(len(years)), years - 2010, np.maximum(years - 2012, 0),
+                            (years >= 2021).astype(float)])
+
+
+def cochrane_orcutt(y: np.ndarray, X: np.ndarray, steps: int = 200) -> tuple[np.ndarray, float]:
+    """Iterated Cochrane–Orcutt AR(1) regression; ρ from the residuals' adjusted lag-1 autocovariance."""
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    rho = 0.0
+    for _ in range(steps):
+        u = y - X @ beta
+        u = u - u.mean()
+        new_rho = ((u[1:] * u[:-1]).sum() / (len(u) - 1)) / ((u * u).sum() / len(u))
+        beta = np.linalg.lstsq(X[1:] - new_rho * X[:-1], y[1:] - new_rho * y[:-1], rcond=None)[0]
+        if abs(new_rho - rho) < 1e-12:
+            break
+        rho = new_rho
+    return beta, rho
+
+
+def test_series_ends_as_published(overview, members):
+    total, _ = members
+    assert (overview["first_year"], overview["last_year"]) == (2010, 2024)
+    assert overview["members_first"] == 8026.9 and overview["members_last"] == 10027.1   # 2010 and 2024 bulletins
+    assert overview["members_last"] == total.loc[2024]
+
+
+def test_net_increases_match_the_bulletins_own_net_figures(overview, members):
+    total, net = members
+    for year in (2013, 2017, 2021, 2022):
+        assert overview[f"net_{year}"] == pytest.approx(net.loc[year], abs=0.15)
+    assert overview["net_2012"] == pytest.approx(total.loc[2012] - total.loc[2011])
+    # the policy break and the centenary surge the chapter describes
+    assert overview["net_2012"] > 250 and overview["net_2017"] < 12
+    assert overview["net_2021"] > 2 * max(net.loc[2013:2020].max(), net.loc[2022:].max())
+
+
+def test_straight_line_slope_and_residual_autocorrelation(overview, members):
+    total, _ = members
+    t, y = total.index.to_numpy(float) - 2010, total.to_numpy()
+    slope = np.cov(t, y, bias=True)[0, 1] / t.var()
+    resid = y - (y.mean() + slope * (t - t.mean()))
+    assert overview["slope"] == pytest.approx(slope)
+    assert overview["slope_low"] < slope < overview["slope_high"]
+    assert overview["line_acf1"] == pytest.approx(lag1(resid))
+    assert overview["line_dw"] == pytest.approx((np.diff(resid) ** 2).sum() / (resid ** 2).sum())
+    assert overview["line_acf1"] > 0.5                      # strongly autocorrelated, as the prose says
+
+
+def test_segmented_trend_with_ar1_errors_recomputed(overview, members):
+    total, _ = members
+    years, y = total.index.to_numpy(float), total.to_numpy()
+    X = design(years)
+    ols = np.linalg.lstsq(X, y, rcond=None)[0]
+    assert overview["ols_centenary"] == pytest.approx(ols[3])
+    assert overview["segment_acf1"] == pytest.approx(lag1(y - X @ ols))
+    assert overview["segment_acf1"] < overview["line_acf1"]
+    t = years - 2010
+    line = np.polyval(np.polyfit(t, y, 1), t)
+    assert overview["ssr_reduction"] == pytest.approx(100 * (1 - ((y - X @ ols) ** 2).sum() / ((y - line) ** 2).sum()))
+    assert overview["ssr_reduction"] > 50                     # "大部分" in the prose
+    beta, rho = cochrane_orcutt(y, X)
+    assert overview["ar_rho"] == pytest.approx(rho, abs=1e-6)
+    assert overview["pre_slope"] == pytest.approx(beta[1], rel=1e-6)
+    assert overview["slope_change"] == pytest.approx(beta[2], rel=1e-6)
+    assert overview["post_slope"] == pytest.approx(beta[1] + beta[2], rel=1e-6)
+    assert overview["centenary_step"] == pytest.approx(beta[3], rel=1e-6)
+    # the post-2013 increase is about 100万 a year, well below the pre-2013 one; the surge is clearly positive
+    assert overview["post_slope_high"] < overview["pre_slope"]
+    assert overview["centenary_step_low"] > 0 and overview["slope_change_high"] < 0

@@ -1,0 +1,91 @@
+"""Chapter 03-satisfaction: the bulletin figures as published, and the simulated ordered and linear models
+checked against the simulation's true parameters (cgov.sim.truth) and an independent recomputation."""
+from __future__ import annotations
+
+import pytest
+
+from cgov import data
+from cgov.models import ols
+from cgov.sim import truth
+from cgov.sim.world import complaints10
+
+pytestmark = pytest.mark.build       # the tests read the numbers of the strict build
+
+
+@pytest.fixture(scope="module")
+def satisfaction(published):
+    return published("03-satisfaction")
+
+
+@pytest.fixture(scope="module")
+def residents():
+    communities = data.load("sim_communities")
+    communities = communities.assign(complaints10=complaints10(communities))
+    frame = data.load("sim_residents").merge(
+        communities[["community_id", "building_party_coverage", "complaints10"]], on="community_id")
+    return frame.assign(owner=(frame["housing"] == "自有住房").astype(int), party=frame["party_member"].astype(int))
+
+
+# ---------- real data ----------
+
+def test_facility_coverage_as_published(satisfaction):
+    # 2021 民政事业发展统计公报: 城市社区综合服务设施覆盖率 100%, 农村 79.5%.
+    assert satisfaction["urban_facility_2021"] == 100.0
+    assert satisfaction["rural_facility_2021"] == 79.5
+    assert satisfaction["urban_facility_2019"] < satisfaction["urban_facility_2021"]
+
+
+# ---------- simulated ----------
+
+@pytest.mark.parametrize("name, true_name, tolerance", [
+    ("ol_trust", "satisfaction_trust", 0.1),
+    ("ol_coverage", "satisfaction_coverage", 0.35),
+    ("ol_complaints", "satisfaction_complaints", 0.1),
+    ("ol_owner", "satisfaction_owner", 0.15),
+])
+def test_ordered_logit_recovers_the_truth(satisfaction, name, true_name, tolerance):
+    assert satisfaction[name] == pytest.approx(truth(true_name), abs=tolerance)
+
+
+def test_predicted_probabilities_rise_with_trust(satisfaction):
+    assert satisfaction["p_satisfied_trust1"] < 30 < 60 < satisfaction["p_satisfied_trust5"]
+
+
+def test_linear_and_ordered_models_agree_in_proportion(satisfaction):
+    assert 0.5 < satisfaction["ratio_min"] <= satisfaction["ratio_max"] < 0.8
+    assert satisfaction["cum_trust_max"] - satisfaction["cum_trust_min"] < 0.15
+
+
+def test_community_variance_is_explained_by_covariates(satisfaction):
+    assert satisfaction["icc_satisfaction_adjusted"] < satisfaction["icc_satisfaction"] / 3
+    assert 0.05 < satisfaction["icc_trust"] < 0.3
+
+
+def test_clustering_widens_the_interval_for_a_community_variable(satisfaction, residents):
+    formula = "trust_rc ~ building_party_coverage + complaints10 + party + owner + tenure_years"
+    clustered = ols(residents, formula, cluster="community_id").set_index("term").loc["building_party_coverage"]
+    assert satisfaction["trust_cov_cl_low"] == pytest.approx(clustered["conf_low"], abs=0.005)
+    assert satisfaction["trust_cov_hc1_high"] < 0 < satisfaction["trust_cov_cl_high"]
+    assert satisfaction["se_ratio"] > 1.5
+
+
+def test_clustered_ordered_logit_doubles_the_standard_error_of_a_community_variable(satisfaction):
+    # the chapter's point (and chapter 07's premise): non-clustered ordered-logit SEs are about half the right size
+    assert satisfaction["ol_se_ratio"] > 1.7
+    assert satisfaction["trust_ol_cov_naive_high"] < 0 < satisfaction["trust_ol_cov_cl_high"]
+    assert satisfaction["trust_ol_cov_cl"] == satisfaction["trust_ol_cov_naive"] == satisfaction["trust_ol_coverage"]
+    # … but not when the residuals carry no community variance (satisfaction given trust)
+    assert 0.9 < satisfaction["sat_se_ratio"] < 1.2
+    assert satisfaction["icc_satisfaction_adjusted"] < 0.01
+
+
+def test_share_of_community_intervals_covering_the_mean_recomputed(satisfaction, residents):
+    overall = residents["satisfaction"].mean()
+    covered = 0
+    groups = residents.groupby("community_id")["satisfaction"]
+    for _, answers in groups:
+        values = answers.to_numpy(float)
+        reach = 1.96 * values.std(ddof=1) / len(values) ** 0.5
+        covered += values.mean() - reach <= overall <= values.mean() + reach
+    assert satisfaction["share_ci_mean"] == pytest.approx(100 * covered / groups.ngroups)
+    assert satisfaction["share_ci_mean"] > 50                # "多数社区" in the 工作启示 box

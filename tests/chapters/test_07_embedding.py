@@ -1,0 +1,86 @@
+"""Chapter 07-embedding: real numbers recomputed from the data tables and checked against the published
+bulletins; simulated estimates checked against the simulation's true parameters."""
+from __future__ import annotations
+
+import pytest
+
+from cgov import data
+from cgov.sim import truth
+
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture(scope="module")
+def embedding(published):
+    return published("07-embedding")
+
+
+# ---------- real data ----------
+
+def test_communities_per_street_recomputed_from_county_units(embedding):
+    units = data.load("county_units")
+    latest = units[units["vintage"] == units["vintage"].max()]
+    only = latest[(latest["subdistricts"] > 0) & (latest["towns"] + latest["townships"] + latest["township_like"] == 0)]
+    ratio = (only["residents_committees"] / only["subdistricts"]).astype(float)
+    assert embedding["real_n_districts"] == len(only)
+    assert embedding["real_n_streets"] == int(only["subdistricts"].sum())
+    assert embedding["real_median_per_street"] == pytest.approx(float(ratio.median()))
+    assert embedding["real_p10_per_street"] < embedding["real_median_per_street"] < embedding["real_p90_per_street"]
+
+
+def test_resident_groups_per_committee_match_the_bulletins(embedding):
+    # 民政 bulletins (published counts): 2014 居民小组 135.8万, 居委会 96,693; 2021 居民小组 135.2万, 居委会 11.7万
+    assert embedding["real_groups_first"] == pytest.approx(1_358_000 / 96_693)
+    assert embedding["real_groups_last"] == pytest.approx(1_352_000 / 117_000)
+
+
+def test_party_bulletin_counts_2023(embedding):
+    # 2023 党内统计公报: 9,125 城市街道 and 119,437 社区 with Party organisations
+    assert embedding["real_party_streets"] == 9125
+    assert embedding["real_party_communities"] == 119437
+
+
+# ---------- simulated ----------
+
+def test_vote_variance_components_recover_the_truth(embedding):
+    assert embedding["vote_sd"] == pytest.approx(truth("vote_community_sd"), abs=0.15)
+    assert embedding["vote_icc"] == pytest.approx(truth("vote_icc"), abs=0.04)
+
+
+def test_coverage_has_no_effect_on_voting_and_the_clustered_interval_says_so(embedding):
+    assert embedding["vote_coverage_cl_low"] < 0 < embedding["vote_coverage_cl_high"]
+    assert embedding["vote_se_ratio"] > 2   # variational Bayes understates a community-level SE
+    assert embedding["vote_coverage_cl_se"] > 1.3 * embedding["vote_coverage_plain_se"]
+
+
+def test_coverage_simulation_shows_unclustered_intervals_too_narrow(embedding):
+    reps = embedding["mc_reps"]
+    assert reps >= 200
+    for key in ("mc_cover_plain", "mc_cover_cluster"):                # MC error recomputed from the share
+        share = embedding[key] / 100
+        assert embedding[f"{key}_mcse"] == pytest.approx(100 * (share * (1 - share) / reps) ** 0.5)
+    assert embedding["mc_cover_plain"] < 85 < embedding["mc_cover_cluster"] < 98
+    assert embedding["mc_miss_plain"] == pytest.approx(100 - embedding["mc_cover_plain"])
+    assert embedding["mc_se_cluster"] > 1.4 * embedding["mc_se_plain"]
+    assert embedding["mc_se_cluster"] == pytest.approx(embedding["mc_sd_estimate"], rel=0.2)
+
+
+def test_naive_embedding_estimate_is_biased_and_adjusted_recovers_truth(embedding):
+    true_coverage = truth("satisfaction_coverage")
+    assert embedding["naive_coverage_high"] < 0 < true_coverage                    # targeting reverses the sign
+    assert embedding["adjusted_coverage_low"] < true_coverage < embedding["adjusted_coverage_high"]
+    assert embedding["adjusted_complaints"] == pytest.approx(truth("satisfaction_complaints"), abs=0.12)
+
+
+def test_clustering_matters_when_the_residual_is_shared_within_communities(embedding):
+    # Model A omits trust (which carries a community random intercept); model C conditions on it.
+    assert embedding["naive_se_ratio"] > 1.3
+    assert embedding["adjusted_se_ratio"] == pytest.approx(1.0, abs=0.15)
+
+
+def test_icc_is_small_but_the_mor_is_comparable_to_party_membership(embedding):
+    # The chapter's claims: most variance lies within communities, yet the MOR is of the order of an
+    # individual odds ratio.
+    assert max(embedding["icc_belonging"], embedding["icc_trust"], embedding["icc_satisfaction"],
+               embedding["vote_icc"]) < 0.2
+    assert 0.5 < embedding["vote_mor"] / embedding["vote_party_or"] < 2
