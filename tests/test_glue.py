@@ -77,13 +77,3 @@ def test_published_tables_round_by_the_same_rule():
     table = glue.formatted(pd.DataFrame({"x": [16.45, 2.25], "n": [1, 2], "name": ["a", "b"]}), ".1f")
     assert table["x"].tolist() == ["16.5", "2.3"] and table["n"].tolist() == [1, 2]
 
-
-def test_published_reads_another_chapters_value_and_names_what_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "RESULTS", tmp_path)
-    monkeypatch.setattr(glue, "_registry", {})
-    publish("07-x", {"vote_icc": Number(0.0912, "{:.3f}", "", "ICC")}, evidence="simulated")
-    assert glue.published("07-x", "vote_icc") == 0.0912          # full precision, not the shown text
-    with pytest.raises(KeyError, match="no_such"):
-        glue.published("07-x", "no_such")
-    with pytest.raises(FileNotFoundError, match="06-y"):
-        glue.published("06-y", "mech_sim_icc")
