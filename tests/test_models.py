@@ -489,6 +489,7 @@ def test_interval_coverage_refuses_too_few_replications_and_bad_input(est, se, m
     with pytest.raises(ValueError, match=message):
         interval_coverage(est, se, 0.0)
 
+
 # ---- cluster_power: design effect, closed form, simulation --------------------------------------
 
 def test_design_effect_by_hand():
@@ -698,3 +699,42 @@ def test_event_study_by_cohort_equals_diff_diff_sun_abraham():
     theirs = pd.Series({int(e): v["effect"] for e, v in fit.event_study_effects.items() if int(e) != -1})
     assert len(theirs) >= 10
     assert np.allclose(mine.reindex(theirs.index), theirs, atol=1e-8)
+
+
+# ---- its_ar1: ITS with AR(1) errors (GLSAR) ---------------------------------------------------------
+
+def test_its_ar1_recovers_the_break_and_the_error_autocorrelation():
+    from scipy.signal import lfilter
+    rng = np.random.default_rng(7)
+    n, phi = 400, 0.6
+    t = np.arange(n)
+    errors = lfilter([1.0], [1.0, -phi], rng.normal(size=n))
+    series = pd.DataFrame({"t": t, "y": 1.0 + 0.01 * t - 2.0 * (t >= 200) + errors})
+    fit = M.its_ar1(series, "y", "t", 200).set_index("term")
+    assert fit.loc["level_change", "conf_low"] <= -2.0 <= fit.loc["level_change", "conf_high"]
+    assert fit["rho"].iloc[0] == pytest.approx(phi, abs=0.1)
+    # same point estimates as one Cochrane–Orcutt step (quasi-differencing) with that rho, done by hand
+    rho = fit["rho"].iloc[0]
+    x = M.its(series, "y", "t", 200)   # HAC version: same design, OLS point estimates
+    assert list(x["term"]) == list(fit.index)
+    design = np.column_stack([np.ones(n), t, (t >= 200), np.where(t >= 200, t - 200, 0)]).astype(float)
+    y = series["y"].to_numpy()
+    beta = np.linalg.lstsq(design[1:] - rho * design[:-1], y[1:] - rho * y[:-1], rcond=None)[0]
+    assert fit["estimate"].to_numpy() == pytest.approx(beta, rel=1e-6, abs=1e-6)
+
+
+def test_its_ar1_covers_better_than_hac_in_short_autocorrelated_series():
+    from scipy.signal import lfilter
+    rng = np.random.default_rng(11)
+    hits = {"hac": [], "ar1": []}
+    for _ in range(200):
+        t = np.arange(72)
+        shocks = rng.normal(size=72)
+        shocks[0] /= np.sqrt(1 - 0.5 ** 2)
+        y = 0.05 * t - 2.0 * (t >= 36) + lfilter([1.0], [1.0, -0.5], shocks)
+        series = pd.DataFrame({"t": t, "y": y})
+        for name, fit in [("hac", M.its(series, "y", "t", 36)), ("ar1", M.its_ar1(series, "y", "t", 36))]:
+            row = fit.set_index("term").loc["slope_change"]
+            hits[name].append(row["conf_low"] <= 0.0 <= row["conf_high"])
+    assert np.mean(hits["ar1"]) > np.mean(hits["hac"]) + 0.05
+    assert np.mean(hits["ar1"]) > 0.85

@@ -407,6 +407,14 @@ def its(data: pd.DataFrame, outcome: str, time: str, start, maxlags: int | None 
     ``time`` is a sortable column (dates or integers) with one row per period; ``start`` is the first
     period under the intervention. ``maxlags`` defaults to ⌊4 (n/100)^(2/9)⌋.
     """
+    frame, design = _its_design(data, outcome, time, start)
+    lags = maxlags if maxlags is not None else int(4 * (len(frame) / 100) ** (2 / 9))
+    fit = sm.OLS(frame[outcome].to_numpy(float), design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    return tidy(fit, f"中断时间序列（HAC，滞后 {lags}）")
+
+
+def _its_design(data: pd.DataFrame, outcome: str, time: str, start) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sorted series and the ITS design matrix: const, trend, level_change, slope_change."""
     frame = prepare(data, [outcome, time]).sort_values(time).reset_index(drop=True)
     if frame[time].duplicated().any():
         raise ValueError(f"列 “{time}” 有重复的时期：先按时期汇总 (column {time!r} has repeated periods)")
@@ -417,9 +425,7 @@ def its(data: pd.DataFrame, outcome: str, time: str, start, maxlags: int | None 
     t0 = t[post][0]
     design = pd.DataFrame({"const": 1.0, "trend": t, "level_change": post.astype(float),
                            "slope_change": np.where(post, t - t0, 0.0)})
-    lags = maxlags if maxlags is not None else int(4 * (len(frame) / 100) ** (2 / 9))
-    fit = sm.OLS(frame[outcome].to_numpy(float), design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-    return tidy(fit, f"中断时间序列（HAC，滞后 {lags}）")
+    return frame, design
 
 
 def anova_icc(values: pd.Series, groups: pd.Series) -> float:
@@ -614,6 +620,7 @@ def interval_coverage(estimates, std_errors, true_value: float, level: float = 0
     return {"replications": len(estimates), "coverage": share,
             "mc_se": math.sqrt(share * (1 - share) / len(estimates))}
 
+
 # ---- power of a cluster-randomised evaluation (path chapters 07–11) --------------------------------
 
 def design_effect(m: float, icc: float, cv: float = 0.0) -> float:
@@ -792,3 +799,19 @@ def observed_icc(sd: float, mean: float, nodes: int = 60) -> float:
     eta = brentq(lambda e: float(w @ expit(e)) - mean, -30, 30)
     p = expit(eta)
     return float(w @ (p - mean) ** 2) / (mean * (1 - mean))
+
+
+def its_ar1(data: pd.DataFrame, outcome: str, time: str, start, maxiter: int = 10) -> pd.DataFrame:
+    """Interrupted time series with AR(1) errors: feasible GLS (statsmodels ``GLSAR``, iterated).
+
+    The same design as :func:`its`, but instead of correcting OLS standard errors afterwards (HAC),
+    the first-order autocorrelation ρ of the errors is estimated from the residuals and the series
+    is quasi-differenced (y_t − ρ y_{t−1}), refitting until ρ settles; the first period is dropped.
+    In short series with AR(1) errors its intervals cover far better than Newey–West's (chapter 11).
+    The estimated ρ is in column ``rho``.
+    """
+    frame, design = _its_design(data, outcome, time, start)
+    model = sm.GLSAR(frame[outcome].to_numpy(float), design, rho=1)
+    fit = model.iterative_fit(maxiter=maxiter)
+    rho = float(model.rho[0])
+    return tidy(fit, f"中断时间序列（AR(1) 误差，GLSAR，ρ = {rho:.2f}）").assign(rho=rho)
