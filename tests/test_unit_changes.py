@@ -142,13 +142,16 @@ def test_name_stem_drops_forms_and_notes():
     assert unit_changes.name_stem(names).tolist() == ["和平", "和平", "庄周", "镇", "勐角", "苏木", "街道"]
 
 
-def test_township_matching_runs_over_consecutive_vintages_and_rejects_bad_input():
-    table = unit_changes.township_matching({2021: BEFORE, 2020: BEFORE, 2022: AFTER})
-    assert table[["vintage_from", "vintage_to"]].values.tolist() == [[2020, 2021], [2021, 2022]]
-    assert table.loc[0, "kept"] == len(BEFORE)
+def test_township_table_runs_over_consecutive_vintages_nationally_and_by_province_and_rejects_bad_input():
+    from cgov.pipeline import township_table
+
+    table = township_table({2021: BEFORE, 2020: BEFORE, 2022: AFTER})
+    national = table[table["scope"] == "全国"]
+    assert national[["vintage_from", "vintage_to"]].values.tolist() == [[2020, 2021], [2021, 2022]]
+    assert national["kept"].iloc[0] == len(BEFORE)
+    by_province = table[table["scope"] != "全国"].groupby("vintage_from")["units_from"].sum()
+    assert by_province.tolist() == national["units_from"].tolist()
     with pytest.raises(ValueError, match="第 1 行的代码 '1101' 不是 9 位"):
         unit_changes.township_pair(streets(("110101001", "甲"), ("1101", "乙")), AFTER)
     with pytest.raises(ValueError, match="缺少列"):
         unit_changes.township_pair(BEFORE.rename(columns={"name": "名称"}), AFTER)
-    with pytest.raises(ValueError, match="至少需要两个版本"):
-        unit_changes.township_matching({2020: BEFORE})

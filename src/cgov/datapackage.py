@@ -262,6 +262,28 @@ PROCESSED = {
                 count("unmatched_to", "终止年未匹配", "Later units without a match (new, split or renamed)"),
                 count("matched_across_groups", "跨协调单元", "Matched units whose harmonised county group differs")],
         primaryKey=["vintage_from"]),
+    "township_matching": dict(
+        title="相邻年份乡级单位（街道、镇、乡）的匹配结果",
+        description="For each pair of consecutive vintages, nationally (scope 全国) and within each province "
+                    "(scope = province code): township-level units kept (same code and name stem), renamed "
+                    "(same code), recoded within the county or moved to another county (same name stem, unique "
+                    "on both sides), unmatched; 镇/乡 that became 街道 (cgov.unit_changes.township_pair).",
+        source=NBS, licence=BOOK, cite=CITE_BOOK,
+        fields=[F("scope", "string", "范围", "全国, or the two-digit province code", required=True),
+                F("vintage_from", "year", "起始年份", "Earlier vintage", required=True),
+                F("vintage_to", "year", "终止年份", "Later vintage", required=True),
+                count("units_from", "起始年乡级单位数", "Township-level units in the earlier vintage"),
+                count("units_to", "终止年乡级单位数", "Township-level units in the later vintage"),
+                count("kept", "代码名称不变", "Same code and name stem"),
+                count("renamed", "代码不变改名", "Same code, another name stem"),
+                count("recoded", "同县改代码", "New code in the same county, same name stem"),
+                count("moved", "上级改变", "Same name stem under another county of the province"),
+                count("unmatched", "无法匹配", "Earlier units without a match"),
+                count("new", "新出现", "Later units without a match"),
+                count("to_street", "镇乡改街道", "镇 or 乡 that became a 街道"),
+                count("streets_from", "起始年街道数", "街道 in the earlier vintage"),
+                count("streets_to", "终止年街道数", "街道 in the later vintage")],
+        primaryKey=["scope", "vintage_from"]),
     "unit_transitions": dict(
         title="村级单位类型变化（含村改居），按县与年份",
         description="Matched units whose type changed between consecutive vintages, counted by the county "

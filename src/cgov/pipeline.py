@@ -154,11 +154,12 @@ class _Groups:
 
 def division_tables() -> dict[str, pd.DataFrame]:
     """county_units, county_crosswalk, province_units, division_vintages, unit_matching, unit_transitions,
-    and group_moves (units matched across county groups, for :func:`county_panel`; not written)."""
-    groups, counties, vintages, matching, transitions = _Groups(), [], [], [], []
+    township_matching, and group_moves (units matched across county groups, for :func:`county_panel`; not written)."""
+    groups, counties, vintages, matching, transitions, streets = _Groups(), [], [], [], [], {}
     prev = None
     for version, (year, integrity) in divisions.VERSIONS.items():
         v = divisions.read_version(version)
+        streets[year] = v.streets[["code", "name"]]
         units, table = vintage_frames(v)
         counties.append(table)
         vintages.append(_vintage_row(v, units, table, integrity))
@@ -188,8 +189,25 @@ def division_tables() -> dict[str, pd.DataFrame]:
         "division_vintages": pd.DataFrame(vintages),
         "unit_matching": matching_table,
         "unit_transitions": _transitions_table(transitions, group_of),
+        "township_matching": township_table(streets),
         "group_moves": moves,
     }
+
+
+def township_table(streets: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """The township-level units (街道, 镇, 乡) of each pair of consecutive vintages matched by
+    :func:`cgov.unit_changes.township_pair`, nationally (scope 全国) and within each province (scope = the
+    two-digit province code); one row per scope and pair."""
+    from cgov.unit_changes import township_pair
+
+    years, rows = sorted(streets), []
+    provinces = sorted(set().union(*(set(t["code"].str[:2]) for t in streets.values())))
+    for scope in ["全国", *provinces]:
+        pick = (lambda t: t) if scope == "全国" else (lambda t, s=scope: t[t["code"].str[:2] == s])
+        for a, b in zip(years[:-1], years[1:]):
+            rows.append({"scope": scope, "vintage_from": a, "vintage_to": b,
+                         **township_pair(pick(streets[a]), pick(streets[b]))})
+    return pd.DataFrame(rows)
 
 
 def _vintage_row(v, units, table, integrity) -> dict:

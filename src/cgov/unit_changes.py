@@ -195,13 +195,3 @@ def township_pair(before: pd.DataFrame, after: pd.DataFrame) -> dict:
             "to_street": int((kinds["kind_from"].isin(["镇", "乡"]) & (kinds["kind_to"] == "街道")).sum()),
             "streets_from": int((a["kind"] == "街道").sum()), "streets_to": int((b["kind"] == "街道").sum())}
 
-
-def township_matching(streets: dict) -> pd.DataFrame:
-    """:func:`township_pair` for each pair of consecutive vintages; ``streets`` maps a vintage year to
-    its township table (columns code, name — the ``streets`` table of :func:`cgov.divisions.read_version`).
-    One row per pair, with vintage_from and vintage_to first."""
-    years = sorted(streets)
-    if len(years) < 2:
-        raise ValueError("至少需要两个版本的乡级单位表 (need at least two vintages)")
-    return pd.DataFrame([{"vintage_from": x, "vintage_to": y, **township_pair(streets[x], streets[y])}
-                         for x, y in zip(years[:-1], years[1:])])
