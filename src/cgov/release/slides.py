@@ -46,6 +46,8 @@ NUMBERS_PER_SLIDE = 7
 #: Slide titles, which the tests look for.
 TITLES = {"objectives": "学习目标", "question": "问题", "numbers": "关键数字", "discussion": "讨论题",
           "sources": "资料来源"}
+HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+DATASET = re.compile(r"""load\(\s*['"]([\w-]+)['"]""")
 FIGURE_HTML = re.compile(r'<figure[^>]*\bid="(?P<id>[\w-]+)"[^>]*>(?P<body>.*?)</figure>', re.S)
 
 
@@ -129,7 +131,7 @@ def figures_in_html(page: Path) -> dict[str, tuple[Path, str]]:
     found = {}
     for match in FIGURE_HTML.finditer(page.read_text(encoding="utf-8")):
         src = re.search(r'<img[^>]*\bsrc="([^"]+\.(?:png|jpe?g))"', match["body"])
-        caption = re.search(r"<figcaption>(.*?)</figcaption>", match["body"], re.S)
+        caption = re.search(r"<figcaption>(.*?)</figcaption>", HEADERLINK.sub("", match["body"]), re.S)
         if src:
             text = html.unescape(re.sub(r"<[^>]+>", "", caption[1])).strip() if caption else ""
             found[match["id"]] = ((page.parent / src[1]).resolve(), re.sub(r"\s+", " ", text))
@@ -203,7 +205,7 @@ def _bibliography(root: Path) -> dict[str, str]:
     entries = {}
     for key, entry in bib.entries.items():
         people = entry.persons.get("author", [])
-        author = "、".join(str(p) for p in people[:3]) or entry.fields.get("organization", "") or \
+        author = "、".join(str(p).strip("{}") for p in people[:3]) or entry.fields.get("organization", "") or \
             entry.fields.get("publisher", "") or entry.fields.get("institution", "")
         title = entry.fields.get("title", "").replace("{", "").replace("}", "")
         entries[key] = f"{author}（{entry.fields.get('year', 'n.d.')}）：{title}".strip("：")
@@ -214,9 +216,8 @@ def _sources(root: Path, parts: ChapterParts, results: dict[str, dict]) -> list[
     """The works the chapter cites and the data its numbers come from."""
     bib = _bibliography(root)
     lines = [bib.get(key, key) for key in parts.citations]
-    data = sorted({re.sub(r"\s*\+.*$", "", r.get("source", "")) for k, r in results.items()
-                   if k in parts.key_numbers and r.get("source")})
-    lines += [f"本章数字的来源：{', '.join(data)}"] if data else []
+    data = sorted({name for key in parts.key_numbers for name in DATASET.findall(results[key].get("source", ""))})
+    lines += [f"关键数字所用的数据表：{'、'.join(data)}（说明见书中“数据”附录）"] if data else []
     lines.append(f"本书：《基层党建引领社区治理》第 {parts.chapter.number} 章（完整论证、图注与代码见书中本章）")
     return lines
 
@@ -258,12 +259,11 @@ def load_results(results_dir: Path, chapter: Chapter) -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def build(root: Path = paths.ROOT, build_dir: Path = paths.BUILD, results_dir: Path = paths.RESULTS,
-          only: list[str] | None = None) -> list[Path]:
-    """Write the decks to ``build_dir/slides`` (the next site build copies them to its downloads)."""
-    out = build_dir / "slides"
+def build(root: Path = paths.ROOT, html_dir: Path = paths.BUILD / "html", results_dir: Path = paths.RESULTS,
+          out: Path = paths.BUILD / "slides", only: list[str] | None = None) -> list[Path]:
+    """Write the decks of every chapter (or of those whose name contains one of ``only``) to ``out``
+    (the next site build copies them to its downloads); return the decks."""
     out.mkdir(parents=True, exist_ok=True)
-    html_dir = build_dir / "html"
     written = []
     for chapter in chapters(root):
         if only and not any(key in chapter.docname for key in only):
