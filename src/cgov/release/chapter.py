@@ -22,6 +22,8 @@ FIGURE_NAME = re.compile(r"^\s*name:\s*([\w-]+-fig-[\w-]+)\s*$")
 QUESTION = re.compile(r"问题$")
 CONCLUSIONS = "解读与局限"
 DISCUSSION = "讨论题"
+#: The key numbers are those glued in the 解读与局限 section; a chapter that glues none there gives its first few.
+MAX_FALLBACK_NUMBERS = 14
 
 
 class ChapterError(ValueError):
@@ -141,8 +143,8 @@ def read(root: Path, chapter: Chapter, results: dict[str, dict]) -> ChapterParts
         missing = [name for name, ok in (("学习目标", objectives), ("## 问题", question_heading),
                                          (f"## {DISCUSSION}", DISCUSSION in sections)) if not ok]
         raise ChapterError(f"{source}: 缺少 (missing) {'、'.join(missing)}")
-    conclusions = "\n".join(sections.get(CONCLUSIONS, [])) or text
-    keys = list(dict.fromkeys(GLUE.findall(conclusions)))
+    keys = list(dict.fromkeys(GLUE.findall("\n".join(sections.get(CONCLUSIONS, [])))))
+    keys = keys or list(dict.fromkeys(GLUE.findall(text)))[:MAX_FALLBACK_NUMBERS]
     return ChapterParts(
         chapter=chapter,
         objectives=[plain(item, results) for item in objectives],
