@@ -7,8 +7,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# Debian packages the tests need: a browser for the site tests, a system CJK font for it.
-APT_PACKAGES := chromium fonts-noto-cjk
+# Debian packages the tests need: a browser for the site tests (it also prints the trainee and instructor
+# handouts), a system CJK font for it, LibreOffice Impress to render a slide deck, poppler-utils to read PDFs.
+APT_PACKAGES := chromium fonts-noto-cjk libreoffice-impress poppler-utils
 APT_STAMP := $(VENV)/.apt-stamp
 # Debian packages of the PDF handouts (make pdf): XeLaTeX with ctex/xeCJK, Noto CJK and DejaVu fonts, latexmk;
 # poppler-utils to render pages for checking. About 150 MB; only `make pdf` installs them.

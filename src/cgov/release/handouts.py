@@ -107,7 +107,8 @@ h2 { font-family: "Noto Sans CJK SC", sans-serif; font-size: 12.5pt; border-bott
      margin: 5mm 0 2mm; break-after: avoid; }
 p { margin: 1.2mm 0; } ol, ul { margin: 1mm 0; padding-left: 7mm; }
 figure { margin: 3mm 0; break-inside: avoid; text-align: center; }
-figure img { max-width: 100%; max-height: 105mm; }
+figure img { max-width: 100%; max-height: 88mm; }
+a { color: inherit; text-decoration: none; }
 figcaption { font-size: 8.5pt; text-align: left; color: #333; }
 .exercise, .solution, .objectives { border: 0.6pt solid #999; border-radius: 1.5mm; padding: 1.5mm 3mm;
                                     margin: 2.5mm 0; }
