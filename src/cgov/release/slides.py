@@ -64,6 +64,8 @@ def _set_font(run, size: float, bold: bool = False, color: RGBColor = DARK) -> N
     font.size, font.bold, font.name = Pt(size), bold, FONT_LATIN
     font.color.rgb = color
     rpr = run._r.get_or_add_rPr()
+    rpr.set("lang", "zh-CN")  # Simplified Chinese: substitution picks an SC font, spell-check leaves it alone
+    rpr.set("altLang", "en-US")
     for tag in ("a:ea", "a:cs"):
         for old in rpr.findall(qn(tag)):
             rpr.remove(old)
