@@ -19,6 +19,8 @@ SRC = ROOT / "src"
 PLOTTING = {"matplotlib", "seaborn", "plotly", "bokeh", "altair", "cgov.style"}
 #: Libraries that estimate models; the simulator must not use them (nor cgov.models).
 ESTIMATORS = {"statsmodels", "linearmodels", "lifelines", "wildboottest", "pyfixest", "sklearn", "cgov.models"}
+#: Modules of estimators and analysis functions: DataFrames in, tidy tables out.
+ANALYSIS = ("cgov.models", "cgov.unit_changes")
 #: Ways of running a notebook's code from Python.
 NOTEBOOK_IMPORTERS = {"notebooks", "import_ipynb", "nbimporter", "runpy", "nbclient", "papermill"}
 #: The root package: ``from cgov import x`` follows ``cgov.x``, not the root's ``__init__``.
@@ -99,16 +101,16 @@ def test_the_import_reader_follows_relative_imports_and_packages(tmp_path, monke
         imports.cache_clear()
 
 
-def test_models_load_no_data_and_import_nothing_from_the_package():
+@pytest.mark.parametrize("name", [m for package in ANALYSIS for m in modules_in(package)])
+def test_models_load_no_data_and_import_nothing_from_the_package(name):
     """Estimators take DataFrames: no cgov import, no reading of files."""
-    for name in modules_in("cgov.models"):
-        assert not within(set(imports(name)), "cgov"), f"{name} imports from the package"
-        tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
-        reads = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
-            (isinstance(node.func, ast.Name) and node.func.id in {"open", "load", "read_table"}) or
-            (isinstance(node.func, ast.Attribute) and (node.func.attr.startswith("read_") or
-                                                       node.func.attr in {"load", "loadtxt", "open"})))]
-        assert not reads, f"{name} reads data at lines {reads}"
+    assert not within(set(imports(name)), "cgov"), f"{name} imports from the package"
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    reads = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Name) and node.func.id in {"open", "load", "read_table"}) or
+        (isinstance(node.func, ast.Attribute) and (node.func.attr.startswith("read_") or
+                                                   node.func.attr in {"load", "loadtxt", "open"})))]
+    assert not reads, f"{name} reads data at lines {reads}"
 
 
 def test_pipeline_imports_no_plotting():
