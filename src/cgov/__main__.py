@@ -53,7 +53,9 @@ def _add_commands(commands) -> None:
                                     "cgov sim --help for its options)")
     sim.set_defaults(run=_Runs("cgov.sim.files", "main", lambda main, args: main(args.rest)), passes_on=True)
     pdf = commands.add_parser("pdf", help="生成 A4 PDF 讲义 (the A4 PDF handouts; needs XeLaTeX: make pdf)",
-                              description="Build the LaTeX of the book and compile the book and each chapter to PDF.")
+                              description="Build the LaTeX of the book and compile the book and each chapter to PDF; "
+                                          "print each chapter's trainee handout and instructor edition from "
+                                          "the built site (build the book first).")
     pdf.add_argument("--path-output", type=Path, default=paths.ROOT,
                      help="PDFs land in PATH_OUTPUT/_build/latex (default: the repository root)")
     pdf.set_defaults(run=_Runs("cgov.release.handouts"))

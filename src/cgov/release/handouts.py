@@ -73,7 +73,11 @@ def number_like_the_site(tex: Path, numbered: set[str]) -> None:
 
 
 def build(root: Path, output: Path) -> list[Path]:
-    """Build the LaTeX sources and compile the book and chapter PDFs; return the PDFs."""
+    """Build the LaTeX sources, compile the book and chapter PDFs, print the trainee and instructor
+    handouts from the built pages; return the PDFs."""
+    html_dir = output / "_build" / "html"
+    if not (html_dir / "index.html").is_file():
+        raise ReleaseError(f"{html_dir} has no built site: build the book first (make book; make pdf does)")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     # --individualpages exists only for the pdflatex builder, which then runs `$MAKE all-pdf` on every
     # page; MAKE=true turns that into a no-op so that only the book and the chapters are compiled below.
@@ -89,7 +93,7 @@ def build(root: Path, output: Path) -> list[Path]:
     for target in targets:  # the Makefile Sphinx writes runs latexmk with its xelatex settings
         subprocess.run(["make", "-C", str(latex), target, "LATEXOPTS=-interaction=nonstopmode -halt-on-error"],
                        check=True)
-    return [latex / target for target in targets] + classroom_handouts(root, paths.BUILD / "html", latex)
+    return [latex / target for target in targets] + classroom_handouts(root, html_dir, latex)
 
 
 # ---------- trainee and instructor handouts from the built pages ----------
