@@ -40,7 +40,7 @@ def _solutions(site: Path, stem: str) -> list[str]:
     page = BeautifulSoup((site / "notebooks" / f"{stem}.html").read_text(encoding="utf-8"), "html.parser")
     openings = []
     for solution in page.select("div.solution"):
-        para = solution.select_one("section p") or solution.find("p", class_=None)
+        para = solution.find("p", class_=None)
         if para is not None and len(re.sub(r"\s+", "", para.get_text())) >= 12:
             openings.append(re.sub(r"\s+", "", para.get_text())[:12])
     return openings

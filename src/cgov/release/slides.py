@@ -35,7 +35,7 @@ from cgov.release import ReleaseError
 from cgov.release.chapter import ChapterParts, read
 from cgov.toc import Chapter, chapters
 
-WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 16:9, 13.333 in × 7.5 in (PowerPoint’s widescreen)
 MARGIN = Inches(0.6)
 #: The declared font: Latin name, East Asian name; fallbacks are left to substitution (module docstring).
 FONT_LATIN, FONT_EA = "Microsoft YaHei", "微软雅黑"
