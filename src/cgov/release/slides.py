@@ -91,7 +91,8 @@ def _text_box(slide, left, top, width, height, paragraphs: list[tuple[str, float
 def _titled(prs, title: str, subtitle: str = ""):
     """A blank slide with its title at the top (and an optional small line under it)."""
     slide = prs.slides.add_slide(prs.slide_layouts[6])
-    lines = [(title, 30, True, DARK)] + ([(subtitle, 14, False, ACCENT)] if subtitle else [])
+    size = 30 if len(title) <= 24 else 24  # a long figure title still fits on two lines above the figure
+    lines = [(title, size, True, DARK)] + ([(subtitle, 14, False, ACCENT)] if subtitle else [])
     _text_box(slide, MARGIN, Inches(0.35), WIDTH - 2 * MARGIN, Inches(1.1), lines)
     return slide
 
