@@ -218,6 +218,8 @@ def print_pdf(html_text: str, target: Path) -> Path:
 
     if not CHROMIUM.is_file():
         raise ReleaseError(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "handout.html"
         source.write_text(html_text, encoding="utf-8")
