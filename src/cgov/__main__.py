@@ -24,6 +24,7 @@ from cgov.report import cli as report_cli
 
 
 def _with_args(target: Callable, args: argparse.Namespace):
+    """Call a command's ``run`` with the parsed arguments."""
     return target(args)
 
 
@@ -41,6 +42,7 @@ class _Runs:
 
 
 def _add_commands(commands) -> None:
+    """Every command: its arguments and help here, its work in the module it names."""
     report_cli.register(commands)
     data = commands.add_parser(
         "data", help="真实数据：下载、重建、计时 (real data: fetch, build, bench)",
