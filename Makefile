@@ -7,8 +7,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# Debian packages the tests need: a browser for the site tests, a system CJK font for it.
-APT_PACKAGES := chromium fonts-noto-cjk
+# Debian packages the tests need: a browser for the site tests (it also prints the trainee and instructor
+# handouts), a system CJK font for it, LibreOffice Impress to render a slide deck, poppler-utils to read PDFs.
+APT_PACKAGES := chromium fonts-noto-cjk libreoffice-impress poppler-utils
 APT_STAMP := $(VENV)/.apt-stamp
 # Debian packages of the PDF handouts (make pdf): XeLaTeX with ctex/xeCJK, Noto CJK and DejaVu fonts, latexmk;
 # poppler-utils to render pages for checking. About 150 MB; only `make pdf` installs them.
@@ -20,7 +21,7 @@ PDF_APT_STAMP := $(VENV)/.apt-pdf-stamp
 NPM_STAMP := node_modules/.installed-stamp
 PORT ?= 8000
 
-.PHONY: book test test-fast serve clean lock system-deps sim pdf data fetch-data bench-data bench dist bench-report
+.PHONY: book test test-fast serve clean lock system-deps sim pdf slides data fetch-data bench-data bench dist bench-report
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,10 +60,20 @@ system-deps: $(APT_STAMP)
 book: $(STAMP) $(NPM_STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-# make pdf — A4 handouts with XeLaTeX: the whole book and one PDF per chapter, in _build/latex; then the
-#            site, which copies them to _build/html/downloads/pdf and links them (使用本书授课, chapter pages).
-pdf: $(STAMP) $(PDF_APT_STAMP) $(NPM_STAMP)
+# make pdf — A4 handouts with XeLaTeX: the whole book and one PDF per chapter, in _build/latex; from the
+#            built pages, per chapter a trainee handout (no solutions) and an instructor edition (with them),
+#            printed by Chromium; then the site, which copies them to _build/html/downloads/pdf and links them
+#            (使用本书授课, chapter pages).
+pdf: $(STAMP) $(PDF_APT_STAMP) $(APT_STAMP) $(NPM_STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
 	$(BIN)/cgov pdf
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# make slides — one editable PowerPoint deck per chapter in _build/slides (from the sources, the built figures
+#               and _build/results); then the site again, so each chapter's download box links its deck.
+slides: $(STAMP) $(NPM_STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/cgov slides
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(STAMP) $(APT_STAMP) $(NPM_STAMP) fetch-data
@@ -95,7 +106,8 @@ bench-report: $(STAMP)
 	$(BIN)/cgov bench-report
 
 # make dist — the release: a clean strict build in _build/dist-site (_build/html is left alone), packed as
-#             dist/cgov-<version>-site.zip, plus the PDF handouts if `make pdf` has made them, and SHA256SUMS.
+#             dist/cgov-<version>-site.zip, plus the PDF handouts if `make pdf` has made them, the slide decks if
+#             `make slides` has made them (both also inside the zip, in downloads/), and SHA256SUMS.
 #             The version is pyproject.toml's; a git tag v* on HEAD must agree.
 dist: $(STAMP) $(NPM_STAMP)
 	$(BIN)/cgov dist

@@ -13,7 +13,7 @@ import pytest
 from cgov.__main__ import main, parser
 from conftest import ROOT
 
-COMMANDS = {"report", "data", "sim", "pdf", "dist", "diff", "bench", "bench-report"}
+COMMANDS = {"report", "data", "sim", "pdf", "slides", "dist", "diff", "bench", "bench-report"}
 CGOV = Path(sys.executable).with_name("cgov")
 
 

@@ -55,10 +55,18 @@ def _add_commands(commands) -> None:
                                     "cgov sim --help for its options)")
     sim.set_defaults(run=_Runs("cgov.sim.files", "main", lambda main, args: main(args.rest)), passes_on=True)
     pdf = commands.add_parser("pdf", help="生成 A4 PDF 讲义 (the A4 PDF handouts; needs XeLaTeX: make pdf)",
-                              description="Build the LaTeX of the book and compile the book and each chapter to PDF.")
+                              description="Build the LaTeX of the book and compile the book and each chapter to PDF; "
+                                          "print each chapter's trainee handout and instructor edition from "
+                                          "the built site (build the book first).")
     pdf.add_argument("--path-output", type=Path, default=paths.ROOT,
                      help="PDFs land in PATH_OUTPUT/_build/latex (default: the repository root)")
     pdf.set_defaults(run=_Runs("cgov.release.handouts"))
+    slides = commands.add_parser("slides", help="每章一套可编辑的 PowerPoint 课件 (one editable .pptx deck per "
+                                                "chapter; after the HTML build: make slides)",
+                                 description="Write _build/slides/<chapter>.pptx from the chapter sources, the "
+                                             "built figures and _build/results, and copy them to the site.")
+    slides.add_argument("chapters", nargs="*", help="only chapters whose name contains one of these (e.g. 02)")
+    slides.set_defaults(run=_Runs("cgov.release.slides"))
     dist = commands.add_parser("dist", help="构建并打包发布文件到 dist/ (build and pack the release)",
                                description="A clean strict build, packed as dist/cgov-<version>-site.zip with "
                                            "the PDF handouts if made, and SHA256SUMS.")

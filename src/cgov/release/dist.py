@@ -2,7 +2,8 @@
 
 A clean strict build in ``_build/dist-site`` (``_build/html`` is left alone), checked for links that
 would break on another host or from disk, packed as ``dist/cgov-<version>-site.zip`` with a manifest of
-checksums, plus the PDF handouts when ``cgov pdf`` has made them, and ``SHA256SUMS``. The version is
+checksums, plus the PDF handouts when ``cgov pdf`` has made them, the slide decks when ``cgov slides``
+has made them, and ``SHA256SUMS``. The version is
 pyproject.toml's; the newest CHANGELOG entry and a ``v*`` tag on HEAD must agree with it.
 """
 from __future__ import annotations
@@ -140,14 +141,15 @@ def write_checksums(files: list[Path], target: Path) -> Path:
     return target
 
 
-def build_site(output: Path, pdfs: list[Path]) -> Path:
-    """A clean strict build of the book into ``output`` (with the PDF handouts, so the site links them);
-    returns the HTML folder."""
+def build_site(output: Path, pdfs: list[Path], decks: list[Path] = ()) -> Path:
+    """A clean strict build of the book into ``output`` (with the PDF handouts and the slide decks, so the
+    site links them and copies them to its downloads); returns the HTML folder."""
     shutil.rmtree(output, ignore_errors=True)
-    latex = output / "_build" / "latex"
-    latex.mkdir(parents=True)
-    for pdf in pdfs:
-        shutil.copyfile(pdf, latex / pdf.name)
+    for files, folder in ((pdfs, "latex"), (decks, "slides")):
+        target = output / "_build" / folder
+        target.mkdir(parents=True)
+        for file in files:
+            shutil.copyfile(file, target / file.name)
     env = {**os.environ, "CGOV_RESULTS": str(output / "results")}
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     proc = subprocess.run([str(jupyter_book), "build", str(paths.ROOT), "--path-output", str(output),
@@ -161,7 +163,8 @@ def dist() -> list[Path]:
     """Build and pack the release into ``dist/``; return the files written."""
     version = release_version()
     pdfs = sorted((paths.BUILD / "latex").glob("*.pdf"))
-    site = build_site(paths.BUILD / "dist-site", pdfs)
+    decks = sorted((paths.BUILD / "slides").glob("*.pptx"))
+    site = build_site(paths.BUILD / "dist-site", pdfs, decks)
     base = base_url(_configured_baseurl())
     problems = site_problems(site, base)
     if problems:
@@ -170,9 +173,12 @@ def dist() -> list[Path]:
     manifest = {"name": NAME, "version": version, "commit": git_commit(paths.ROOT), "base_url": base,
                 "pdfs": [p.name for p in pdfs],
                 "pdf_note": ("PDF handouts included in downloads/pdf/" if pdfs else
-                             "no PDF handouts: run `make pdf` before `make dist` to include them")}
+                             "no PDF handouts: run `make pdf` before `make dist` to include them"),
+                "slides": [d.name for d in decks],
+                "slides_note": ("PowerPoint decks included in downloads/slides/" if decks else
+                                "no slide decks: run `make slides` before `make dist` to include them")}
     written = [pack_site(site, paths.DIST / f"{NAME}-{version}-site.zip", manifest)]
-    written += [Path(shutil.copyfile(pdf, paths.DIST / f"{NAME}-{version}-{pdf.name}")) for pdf in pdfs]
+    written += [Path(shutil.copyfile(file, paths.DIST / f"{NAME}-{version}-{file.name}")) for file in pdfs + decks]
     return written + [write_checksums(written, paths.DIST / CHECKSUMS)]
 
 

@@ -4,7 +4,8 @@
   substitutions ``{{ book_version }}``, ``{{ book_commit }}``, ``{{ book_seed }}``, ``{{ book_python }}``;
 - bibliography entries that show their verification status (the ``note`` field of references.bib);
 - a download box on every chapter page: the notebook as ``.ipynb`` (generated from the MyST source),
-  the data sets it loads, its results, and its PDF handout once ``make pdf`` has made it;
+  the data sets it loads, its results, its PDF handouts once ``make pdf`` has made them and its
+  PowerPoint deck once ``make slides`` has made it;
 - directives that generate pages from the sources: ``cgov-citations`` (如何引用),
   ``cgov-provenance`` (figure/table/number map), ``cgov-locked-versions`` (可复现性) and
   ``cgov-handouts`` (links to the PDFs);
@@ -90,6 +91,10 @@ def pdf_name(docname: str) -> str:
 
 def _latex_dir(app) -> Path:
     return Path(app.outdir).parent / "latex"
+
+
+def _slides_dir(app) -> Path:
+    return Path(app.outdir).parent / "slides"
 
 
 # ---------- directives that generate page content ----------
@@ -213,6 +218,12 @@ def _add_download_box(app, doctree) -> None:
         links.append((f"{up}{DOWNLOADS}/results/{stem}.json", "本章全部数字（JSON）"))
     if (_latex_dir(app) / pdf_name(docname)).is_file():
         links.append((f"{up}{DOWNLOADS}/pdf/{pdf_name(docname)}", "A4 讲义（PDF）"))
+    for edition, text in (("trainee", "学员讲义（PDF）"), ("instructor", "教师版讲义（PDF，含解答）")):
+        handout = pdf_name(docname).replace(".pdf", f"-{edition}.pdf")
+        if (_latex_dir(app) / handout).is_file():
+            links.append((f"{up}{DOWNLOADS}/pdf/{handout}", text))
+    if (_slides_dir(app) / f"{stem}.pptx").is_file():  # made by `cgov slides` (make slides)
+        links.append((f"{up}{DOWNLOADS}/slides/{stem}.pptx", "课件（PowerPoint，可编辑）"))
     para = nodes.paragraph("", "", nodes.strong("", "下载与复现："))
     for i, (uri, text) in enumerate(links):
         para += nodes.Text("　" if i else "")
@@ -227,7 +238,7 @@ def _add_download_box(app, doctree) -> None:
 
 def _pdfs_changed(app, env, added, changed, removed):
     """Re-read the chapter pages when the set of built PDF handouts has changed."""
-    available = sorted(p.name for p in _latex_dir(app).glob("*.pdf"))
+    available = sorted(p.name for p in [*_latex_dir(app).glob("*.pdf"), *_slides_dir(app).glob("*.pptx")])
     if getattr(env, "cgov_pdfs", None) == available:
         return []
     env.cgov_pdfs = available
@@ -264,6 +275,9 @@ def _write_downloads(app, exception) -> None:
         if results.is_file():
             shutil.copyfile(results, out / "results" / results.name)
     copy_pdfs(_latex_dir(app), Path(app.outdir))
+    for deck in sorted(_slides_dir(app).glob("*.pptx")):
+        (out / "slides").mkdir(exist_ok=True)
+        shutil.copyfile(deck, out / "slides" / deck.name)
 
 
 class SimulatedData(SphinxDirective):
