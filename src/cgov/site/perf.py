@@ -32,10 +32,10 @@ PURGE_JS = Path(__file__).resolve().parent / "purge.js"
 #: The style sheets PurgeCSS cuts down (relative to ``_static``); the book's own ``cgov.css`` stays whole.
 PURGED_CSS = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "sphinx-design.min.css",
               "mystnb.*.css", "basic.css")
-#: Selectors PurgeCSS keeps although no page names them: the colour themes, print, states scripts set.
-SAFELIST_GREEDY = [r"data-theme", r"data-mode", r"dark", r"light", r"show", r"active", r"collaps",
-                   r"scroll", r"toggle", r"hidden", r"sidebar", r"search", r"dropdown", r"tooltip",
-                   r"headerlink", r"copybtn", r"highlighted", r"modal", r"focus"]
+#: Selectors PurgeCSS keeps although no page names them: states the theme's scripts set. Dark mode
+#: (``html[data-theme=dark]``) and print rules stay because their attribute and classes are in the pages.
+SAFELIST_GREEDY = [r"show", r"active", r"collaps", r"scroll", r"toggle", r"hidden", r"headerlink", r"copybtn",
+                   r"highlighted", r"focus", r"search", r"dropdown", r"tooltip", r"modal"]
 
 _DOWNLOAD_BOX = re.compile(r'<div class="cgov-downloads([^"]*)">\s*<p><strong>([^<]*?)：?</strong>(.*?)</p>\s*</div>',
                            re.S)
