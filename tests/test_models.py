@@ -488,3 +488,141 @@ def test_interval_coverage_refuses_too_few_replications_and_bad_input(est, se, m
     from cgov.models import interval_coverage
     with pytest.raises(ValueError, match=message):
         interval_coverage(est, se, 0.0)
+
+# ---- cluster_power: design effect, closed form, simulation --------------------------------------
+
+def test_design_effect_by_hand():
+    assert M.design_effect(20, 0.05) == pytest.approx(1 + 19 * 0.05)
+    assert M.design_effect(1, 0.3) == 1.0 and M.design_effect(50, 0.0) == 1.0
+    # unequal sizes (Eldridge et al. 2006): cv = 0.5, m = 20, ICC = 0.05 → 1 + (1.25·20 − 1)·0.05 = 2.2
+    assert M.design_effect(20, 0.05, cv=0.5) == pytest.approx(2.2)
+
+
+def test_cluster_power_normal_equals_the_closed_form():
+    from scipy import stats
+    d, icc, m, alpha, target = 0.25, 0.08, 15, 0.05, 0.8
+    deff = 1 + (m - 1) * icc
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target)
+    per_arm = 2 * z ** 2 * deff / d ** 2 / m                      # communities per arm, unrounded
+    out = M.cluster_power(d, icc, m, power=target, method="normal")
+    assert out["clusters_per_arm"] == math.ceil(per_arm)
+    assert out["residents_total"] == 2 * m * math.ceil(per_arm) and out["design_effect"] == pytest.approx(deff)
+    # power of a given design: Φ(d·√(n_eff/2) − z) plus the (negligible) other tail
+    given = M.cluster_power(d, icc, m, n_clusters=40, method="normal")
+    shift = d * math.sqrt(40 * m / deff / 2)
+    closed = stats.norm.cdf(shift - stats.norm.ppf(0.975)) + stats.norm.cdf(-shift - stats.norm.ppf(0.975))
+    assert given["power"] == pytest.approx(closed, rel=1e-6)
+
+
+def test_cluster_power_solution_is_the_smallest_design_that_reaches_the_target():
+    for method in ("t", "normal"):
+        out = M.cluster_power(0.3, 0.05, 20, power=0.8, method=method)
+        j = out["clusters_per_arm"]
+        assert out["power"] >= 0.8 > M.cluster_power(0.3, 0.05, 20, n_clusters=j - 1, method=method)["power"]
+    # the t version never promises more than the normal one; with ICC = 0 and m = 1 it is the plain t test
+    assert (M.cluster_power(0.3, 0.05, 20, power=0.8)["clusters_per_arm"]
+            >= M.cluster_power(0.3, 0.05, 20, power=0.8, method="normal")["clusters_per_arm"])
+    from statsmodels.stats.power import tt_ind_solve_power
+    assert M.cluster_power(0.5, 0.0, 1, power=0.8)["clusters_per_arm"] == math.ceil(
+        tt_ind_solve_power(effect_size=0.5, alpha=0.05, power=0.8))
+
+
+def test_cluster_power_matches_a_simulated_cluster_trial():
+    from scipy import stats
+    d, icc, m, j, reps = 0.35, 0.1, 15, 12, 2000
+    predicted = M.cluster_power(d, icc, m, n_clusters=j)["power"]
+    rng = np.random.default_rng(2026)
+    arm = np.repeat([0.0, 1.0], j)                                           # 2j communities
+    u = rng.normal(0, math.sqrt(icc), size=(reps, 2 * j))                    # community effects
+    e = rng.normal(0, math.sqrt(1 - icc), size=(reps, 2 * j, m)).mean(axis=2)   # mean of m residents
+    means = d * arm + u + e
+    p = stats.ttest_ind(means[:, j:], means[:, :j], axis=1).pvalue
+    observed = float(np.mean(p < 0.05))
+    assert 0.3 < predicted < 0.8                                             # a design where it matters
+    assert abs(observed - predicted) < 4 * math.sqrt(predicted * (1 - predicted) / reps)
+    # ignoring the clustering (ICC = 0) would promise far more power than the trial has
+    assert M.cluster_power(d, 0.0, m, n_clusters=j)["power"] > observed + 0.2
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(effect_size=0.2, icc=0.05, m=20), "n_clusters"),
+    (dict(effect_size=0.2, icc=0.05, m=20, power=0.8, n_clusters=10), "n_clusters"),
+    (dict(effect_size=0.2, icc=1.2, m=20, power=0.8), "icc"),
+    (dict(effect_size=-0.2, icc=0.05, m=20, power=0.8), "effect_size"),
+    (dict(effect_size=0.2, icc=0.05, m=20, n_clusters=1), "n_clusters"),
+])
+def test_cluster_power_refuses_bad_input_with_a_named_argument(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        M.cluster_power(**kwargs)
+
+
+# ---- survey_mean -------------------------------------------------------------------------------
+
+def _survey_sample(seed=3, clusters=40, m=8):
+    rng = np.random.default_rng(seed)
+    size = rng.lognormal(7.5, 0.6, clusters)                      # community sizes, very unequal
+    effect = rng.normal(0, 0.5, clusters) + 0.3 * np.log(size / size.mean())
+    rows = [{"c": c, "h": "A" if c % 2 else "B", "w": size[c] / m, "y": 3 + effect[c] + rng.normal()}
+            for c in range(clusters) for _ in range(m)]
+    return pd.DataFrame(rows)
+
+
+def test_survey_mean_matches_statsmodels_wls_with_cluster_se():
+    import statsmodels.formula.api as smf
+
+    from cgov.models import survey_mean
+    sample = _survey_sample()
+    row = survey_mean(sample, "y", "w", "c").iloc[0]
+    fit = smf.wls("y ~ 1", sample, weights=sample["w"]).fit(cov_type="cluster", cov_kwds={"groups": sample["c"]})
+    assert row["estimate"] == pytest.approx(np.average(sample["y"], weights=sample["w"]))
+    assert row["estimate"] == pytest.approx(fit.params["Intercept"])
+    assert row["std_error"] == pytest.approx(fit.bse["Intercept"], rel=1e-9)
+    assert row["kish_deff"] > 1.2 and row["n_strata"] == 1
+
+
+def test_survey_mean_strata_by_an_explicit_loop():
+    from cgov.models import survey_mean
+    sample = _survey_sample()
+    row = survey_mean(sample, "y", "w", "c", strata="h").iloc[0]
+    w, y = sample["w"].to_numpy(), sample["y"].to_numpy()
+    mean = (w * y).sum() / w.sum()
+    variance = 0.0
+    for h in ("A", "B"):
+        part = sample[sample["h"] == h]
+        totals = [(g["w"] * (g["y"] - mean)).sum() / w.sum() for _, g in part.groupby("c")]
+        k = len(totals)
+        variance += k / (k - 1) * sum((t - np.mean(totals)) ** 2 for t in totals)
+    assert row["std_error"] == pytest.approx(np.sqrt(variance), rel=1e-9)
+    assert row["n_clusters"] == 40 and row["n_strata"] == 2
+
+
+def test_survey_mean_se_matches_the_spread_over_repeated_samples():
+    """A finite population of 400 communities of unequal size; draw 40 communities and 8 residents each,
+    many times: the linearised SE should match the Monte Carlo SD of the weighted mean, and the weighted
+    mean (not the unweighted one) should be unbiased for the population mean."""
+    from cgov.models import survey_mean
+    rng = np.random.default_rng(11)
+    size = rng.lognormal(7.5, 0.6, 400).round().astype(int)
+    level = 3 + 0.4 * np.log(size / size.mean()) + rng.normal(0, 0.3, 400)
+    population_mean = np.average(level, weights=size)              # residents' mean (within-sd 1 around level)
+    estimates, ses, naive = [], [], []
+    for _ in range(300):
+        chosen = rng.choice(400, 40, replace=False)
+        sample = pd.DataFrame({"c": np.repeat(chosen, 8), "w": np.repeat(size[chosen] / 8, 8),
+                               "y": np.repeat(level[chosen], 8) + rng.normal(0, 1, 320)})
+        row = survey_mean(sample, "y", "w", "c").iloc[0]
+        estimates.append(row["estimate"]), ses.append(row["std_error"]), naive.append(sample["y"].mean())
+    assert np.mean(estimates) == pytest.approx(population_mean, abs=0.02)
+    assert abs(np.mean(naive) - population_mean) > 0.05             # ignoring the weights is biased here
+    assert np.mean(ses) == pytest.approx(np.std(estimates), rel=0.15)
+
+
+def test_survey_mean_bad_input_is_a_clear_error():
+    from cgov.models import survey_mean
+    sample = _survey_sample()
+    with pytest.raises(ValueError, match="没有列"):
+        survey_mean(sample, "y", "weight", "c")
+    with pytest.raises(ValueError, match="权重必须为正"):
+        survey_mean(sample.assign(w=sample["w"].where(sample.index != 5, 0)), "y", "w", "c")
+    with pytest.raises(ValueError, match="只有一个聚类"):
+        survey_mean(sample.assign(h=np.where(sample["c"] == 0, "solo", "rest")), "y", "w", "c", strata="h")

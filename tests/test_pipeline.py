@@ -95,11 +95,146 @@ def test_census_age_share_agrees_with_the_published_share():
     assert len(diff) > 2800 and (diff < 0.1).mean() > 0.99
 
 
-def test_census_match_rate():
+#: Census rows that match no county code after the errata and the table of county changes.
+UNMATCHED = {2010: 0, 2020: 0}
+
+
+def _workbook(year: int, columns: list[str]) -> pd.DataFrame:
+    """The raw census workbook read with plain pandas, indexed by spreadsheet row (header = row 1)."""
+    frame = pd.read_excel(paths.RAW / pipeline.CENSUS[year][0], usecols=columns)
+    frame.index = frame.index + 2
+    return frame
+
+
+def test_every_census_row_is_matched_and_adds_up_to_the_workbooks_own_totals():
+    """Independent totals: the 2020 workbook's national row and the 2010 workbook's 31 province rows."""
     census = data.load("census_county")
-    with_code = census[census["match"] != "no_code"]
-    rate = with_code.groupby("census_year")["match"].apply(lambda m: m.isin(["code", "name"]).mean())
-    assert rate[2020] > 0.98 and rate[2010] > 0.9
+    raw20 = _workbook(2020, ["区县", "人口数_合计", "城镇人口"])
+    national = raw20[raw20["区县"] == "全国"].iloc[0]
+    raw10 = _workbook(2010, ["区划代码", "合计", "城镇人口"])
+    provinces = raw10[raw10["区划代码"].notna() & (raw10["区划代码"] % 10000 == 0)]
+    assert len(provinces) == 31
+    expected = {2010: (provinces["合计"].sum(), provinces["城镇人口"].sum()),
+                2020: (national["人口数_合计"], national["城镇人口"])}
+    assert expected[2020] == (1_409_778_724, 899_991_162) and expected[2010][0] == 1_332_810_869
+    for year, (population, urban) in expected.items():
+        rows = census[census["census_year"] == year]
+        matched = rows[rows["match"].isin(pipeline.MATCHED)]
+        assert len(rows) - len(matched) == UNMATCHED[year]
+        assert matched["population"].sum() == population and matched["urban_population"].sum() == urban
+
+
+def test_urban_residents_per_committee_divide_the_same_area():
+    """Numerator and denominator cover all of China: 899,991,162 ÷ 118,025 ≈ 7,625 (issue #14)."""
+    counties = data.load("county_2020")
+    assert counties["urban_population"].sum() == 899_991_162
+    assert counties["residents_committees"].sum() == 118_025
+    assert round(counties["urban_population"].sum() / counties["residents_committees"].sum()) == 7_625
+
+
+def test_errata_are_applied_and_the_workbooks_are_untouched():
+    errata = pd.read_csv(paths.RAW / pipeline.ERRATA, dtype=str, keep_default_na=False)
+    census = data.load("census_county").set_index(["census_year", "source_row"])
+    raw10 = _workbook(2010, ["合计"])
+    for e in errata.itertuples():
+        row = census.loc[(int(e.census_year), int(e.source_row))]
+        assert e.field in row["corrected"].split()
+        if e.field == "values":
+            assert row["population"] == raw10.loc[int(e.corrected_value), "合计"]
+        else:
+            assert str(row[e.field]) == e.corrected_value
+    assert not census["county_name"].str.contains("巿").any()
+    for name in ("census_county_2010_raw", "census_county_2020_raw", "census_errata", "census_2010_changes"):
+        assert data.sha256(paths.DATA / data.resource(name)["path"]) == data.resource(name)["hash"].removeprefix("sha256:")
+
+
+def test_the_errata_evidence_holds():
+    """Swapped rows: growth 2010→2020 implausible before the correction, ordinary after it."""
+    census = data.load("census_county")
+    pop = census.pivot_table(index="county_code", columns="census_year", values="population", aggfunc="sum")
+    growth = pop[2020] / pop[2010] - 1
+    for code in ("230108", "230109", "230110", "654002", "654003", "130207", "130208"):
+        assert -0.15 < growth[code] < 0.8, code
+    raw10 = _workbook(2010, ["区划代码", "合计"]).dropna().set_index("区划代码")["合计"]
+    raw_growth = pop[2020].rename(index=int) / raw10 - 1
+    assert all(abs(raw_growth[c]) > 1 or raw_growth[c] < -0.5 for c in (230108, 230110, 654002, 654003))
+
+
+def test_a_stale_erratum_stops_the_pipeline():
+    raw = pd.DataFrame({"census_year": [2010], "census_code": ["230108"], "source_row": [668],
+                        "county_name": ["平房区"], "parent": ["2301"],
+                        **{c: [1.0] for c in pipeline._VALUES}})
+    erratum = pd.DataFrame([{"census_year": 2010, "source_row": 668, "census_code": "230108",
+                             "county_name": "香坊区", "field": "county_name", "raw_value": "香坊区",
+                             "corrected_value": "x", "evidence": "e"}])
+    with pytest.raises(DataError) as err:
+        pipeline.apply_errata(raw, erratum)
+    assert (err.value.path.name, err.value.row, err.value.column) == ("census_errata.csv", 2, "source_row")
+
+
+def _codes(rows):
+    return pd.DataFrame(rows, columns=["vintage", "county_code", "county"])
+
+
+def _census(rows):
+    return pd.DataFrame([{"census_year": 2010, "census_code": c, "source_row": i + 2, "county_name": n,
+                          "parent": p, **{v: [1.0][0] for v in pipeline._VALUES}}
+                         for i, (c, n, p) in enumerate(rows)])
+
+
+def test_a_reused_code_fails_the_name_check_and_suffix_changes_match_by_name():
+    codes = _codes([(2016, "500110", "綦江区"), (2016, "110118", "密云区"), (2016, "110101", "东城区")])
+    census = _census([("500110", "万盛区", "5001"), ("110228", "密云县", "1100"), ("110101", "东城区", "1100")])
+    none = pd.DataFrame(columns=["census_code", "county_name", "vintage", "county_code", "county_name_new"])
+    matched = pipeline.match_census(census, 2016, codes, none.astype({"vintage": int}))
+    assert matched["match"].tolist() == ["none", "name", "code"]
+    assert matched["county_code"].tolist() == ["", "110118", "110101"]
+
+
+def test_a_county_change_entry_must_name_a_workbook_row():
+    codes = _codes([(2016, "500110", "綦江区")])
+    census = _census([("500110", "万盛区", "5001")])
+    stale = pd.DataFrame([{"census_code": "500222", "county_name": "綦江县", "vintage": 2016,
+                           "county_code": "500110", "county_name_new": "綦江区"}])
+    with pytest.raises(DataError, match="census_2010_changes.csv"):
+        pipeline.match_census(census, 2016, codes, stale)
+
+
+@pytest.mark.parametrize("unit, old_rows", [
+    ("310106", ("310106", "310108")),      # 静安区 = 静安 + 闸北
+    ("370211", ("370211", "370284")),      # 黄岛区 = 黄岛 + 胶南
+    ("440112", ("440112", "440116")),      # 黄埔区 = 黄埔 + 萝岗
+    ("520111", ("520111", "520114")),      # 花溪区 = 花溪 + 小河
+])
+def test_merged_counties_carry_both_2010_populations(unit, old_rows):
+    census = data.load("census_county")
+    rows = census[(census["census_year"] == 2010) & census["census_code"].isin(old_rows)]
+    assert len(rows) == 2 and (rows["county_code"] == unit).all()
+    panel = data.load("county_panel")
+    row = panel[panel["panel_id"].str.split("+").map(lambda ids: any(i.split("@")[0] == unit for i in ids))
+                & (panel["population_2010"] > 0)]
+    raw10 = _workbook(2010, ["区划代码", "合计"]).dropna()
+    expected = raw10[raw10["区划代码"].isin([int(c) for c in old_rows])]["合计"].sum()
+    assert len(row) == 1 and row["population_2010"].iloc[0] >= expected
+    assert -0.3 < row["population_2020"].iloc[0] / row["population_2010"].iloc[0] - 1 < 1.0
+
+
+def test_incomplete_units_get_no_growth_and_variants_are_nested():
+    panel = data.load("county_panel")
+    counties = data.load("county_2020")
+    incomplete = set(panel.loc[~panel["complete"], "panel_id"])
+    assert counties.loc[counties["panel_id"].isin(incomplete), "population_growth_2010_2020"].isna().all()
+    growth = panel["population_2020"] / panel["population_2010"] - 1
+    sizeable = panel["complete"] & (panel["population_2010"] >= 10_000)    # 三沙: 444 → 2,333 people
+    assert growth[sizeable].between(-0.7, 2.5).all()
+    variants = pipeline.panel_variants(panel)
+    ids = {name: set(v.get("panel_id", v.get("city_code"))) for name, v in variants.items()}
+    assert ids["well_measured"] < ids["complete"] and ids["unchanged"] < ids["complete"]
+    assert {name: len(v) for name, v in variants.items()} == PANEL_SIZES
+
+
+#: Panel units (prefectures for the last) in each variant of the sensitivity table of chapter 04.
+PANEL_SIZES = {"complete": 2440, "well_measured": 1689, "unchanged": 2136, "stable_prefectures": 122}
 
 
 def test_unit_type_follows_the_coding_rule():

@@ -2,6 +2,7 @@
 small-cell suppression, atomic output, the command line."""
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 import subprocess
@@ -62,6 +63,21 @@ def run(capsys, *args) -> tuple[int, str]:
     """Run ``cgov`` in this process: (exit status, stderr)."""
     code = main([str(a) for a in args])
     return code, capsys.readouterr().err
+
+
+# ---- the wall: the survey tool never uses the simulator -------------------------------------------
+
+def test_report_imports_nothing_from_the_simulator():
+    """DESIGN.md: cgov report validates real surveys against the neutral codebook, never against cgov.sim."""
+    for source in Path(ROOT, "src", "cgov", "report").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n == "cgov.sim" or n.startswith("cgov.sim.") for n in names), source.name
+            if isinstance(node, ast.ImportFrom) and node.module == "cgov":
+                assert "sim" not in [a.name for a in node.names], source.name
+    code = "import sys, cgov.report, cgov.report.cli, cgov.report.bench; sys.exit('cgov.sim' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 # ---- round trip: the report's numbers are the book's -------------------------------------------
@@ -190,7 +206,7 @@ GALLERY = {
     "missing column": (lambda p: rewrite(p, lambda f: f.drop(columns="age")),
                        ["列 “age”", "缺少必需的列（年龄）", "required column missing"]),
     "out of range": (lambda p: rewrite(p, set_cell(7, "age", "200")),
-                     ["第 7 行，列 “age”：值 200 大于最大值 90", "above the maximum 90"]),
+                     ["第 7 行，列 “age”：值 200 大于最大值 110", "above the maximum 110"]),
     "bad code": (lambda p: rewrite(p, set_cell(3, "sex", "未知")), ["第 3 行，列 “sex”", "不是允许的编码 男、女"]),
     "not an integer": (lambda p: rewrite(p, set_cell(4, "belong_2", "很好")),
                        ["第 4 行，列 “belong_2”：值 “很好” 不是整数", "not a valid integer"]),
@@ -304,10 +320,9 @@ def test_small_cells_suppressed_in_the_report(small, tmp_path):
     assert groups.loc[("党员身份", "党员"), "suppressed"] and pd.isna(groups.loc[("党员身份", "党员"), "voted"])
     assert groups.loc[("党员身份", "非党员"), "suppressed"]  # secondary: else total − 非党员 = 2
     com = table(tmp_path / "out", "communities").set_index("community_id")
-    assert com.loc["C004", "suppressed"] and com[["n", "voted", "belonging"]].loc["C004"].isna().all()
-    assert com["suppressed"].sum() == 2  # secondary: one more community, else its n gives away C004's
-    assert com.loc[~com["suppressed"], "n"].min() >= 10
-    assert "（显示为 “—”）" in (tmp_path / "out" / "report.html").read_text()
+    assert "C004" not in com.index and not com["suppressed"].any()   # left out of every table (issue 15)
+    assert com["n"].min() >= 10
+    assert "表中的 “—” 表示" in (tmp_path / "out" / "report.html").read_text()
 
 
 # ---- random damage ---------------------------------------------------------------------------------
@@ -369,7 +384,10 @@ def test_python_dash_m_cgov(tmp_path):
 
 def test_book_page_matches_the_tool(tmp_path, capsys):
     """book/own-survey.md quotes a real message and states the tool's real thresholds."""
+    from cgov import variables as V
+    from cgov.codebook import RESIDENTS
     from cgov.report import validate
+    from cgov.schema import MAX_DIGITS
 
     page = (ROOT / "book" / "own-survey.md").read_text(encoding="utf-8")
     survey = tmp_path / "居民调查.csv"
@@ -378,6 +396,9 @@ def test_book_page_matches_the_tool(tmp_path, capsys):
     code, err = run(capsys, "report", survey, "--out", tmp_path / "报告")
     quoted = re.search(r"\$ cgov report 居民调查.csv --out 报告\n(.+)\n", page)[1]
     assert code == 1 and err.strip() == quoted
-    assert f"默认 {privacy.MIN_CELL}，只能调高" in page and f"少于 {privacy.MIN_CELL} 人" in page
+    assert f"默认 {privacy.MIN_CELL}，只能调高" in page and f"k 指 `--min-cell` 的值（默认 {privacy.MIN_CELL}）" in page
     assert f"不多于 {indicators.MAX_MIXED} 人时" in page and validate.MAX_LISTED == 5 and "超过五处" in page
+    assert f"社区少于 {V.MIN_CLUSTERS} 个时" in page and f"社区少于 {indicators.MIN_CORRELATION} 个时" in page
+    assert f"年龄 18—{RESIDENTS['age'].maximum} 岁" in page and f"不超过 {RESIDENTS['activities'].maximum} 次" in page
+    assert f"居住年限不超过 {RESIDENTS['tenure_years'].maximum} 年" in page and f"超过 {MAX_DIGITS} 位" in page
     assert "- file: book/own-survey" in (ROOT / "_toc.yml").read_text(encoding="utf-8")

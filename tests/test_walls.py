@@ -84,7 +84,7 @@ def modules_in(package: str) -> list[str]:
 
 def test_the_walls_see_the_package():
     assert {"cgov", "cgov.models", "cgov.pipeline", "cgov.sim", "cgov.report", "cgov.site", "cgov.release"} <= set(MODULES)
-    assert "cgov.sim" in reach("cgov.report.bench")  # the import reader finds what is there
+    assert "cgov.codebook" in reach("cgov.report") and "cgov.sim" in reach("cgov.sim.world")  # the reader finds what is there
 
 
 def test_the_import_reader_follows_relative_imports_and_packages(tmp_path, monkeypatch):
@@ -131,14 +131,9 @@ def test_simulator_imports_no_estimator():
     assert not within(reach(*modules_in("cgov.sim")), *ESTIMATORS)
 
 
-@pytest.mark.xfail(strict=True, reason="cgov.report still imports cgov.sim.codebook on this branch: the neutral "
-                                        "cgov.codebook comes with arch-codebook's branch (issue 13); strict, so "
-                                        "this mark must go once that branch is merged")
 def test_report_imports_nothing_from_the_simulator():
-    """The survey tool validates against the neutral codebook, never the simulator. ``cgov.report.bench``
-    is exempt: a benchmark that simulates a large survey to time the report on it."""
-    report = [name for name in modules_in("cgov.report") if name != "cgov.report.bench"]
-    leaks = within(reach(*report), "cgov.sim")
+    """The survey tool (its benchmark too) validates against the neutral codebook, never the simulator."""
+    leaks = within(reach(*modules_in("cgov.report")), "cgov.sim")
     assert not leaks, f"cgov.report reaches {sorted(leaks)}"
 
 

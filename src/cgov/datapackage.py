@@ -69,8 +69,10 @@ BULLETIN_FIELDS = [
     F("verification", "string", "核实情况", "How the figure was verified: seen on the authoritative copy cited / seen only on a repost (named in note) / derived"),
     F("note", "string", "备注", "Note; the repost on which a figure was read when it was not an authoritative copy")]
 
+BOOK_MADE = ("本书编制，逐行写明依据；由 cgov.pipeline 读取并应用，原始工作簿不作改动 (compiled by the book, "
+             "each row with its evidence; applied by cgov.pipeline, the workbooks are never edited)")
 #: Raw files, copied from the project's shared data sources (the transcribed tables with their source
-#: columns revised, see ORIGIN): name -> spec.
+#: columns revised, see ORIGIN), and the two census tables the book compiled (BOOK_MADE): name -> spec.
 RAW_FILES = {
     "cpc_party_statistics": dict(
         path="raw/cpc_party_statistics_national.csv",
@@ -148,6 +150,46 @@ RAW_FILES = {
         title="第七次人口普查县级数据（2020，原始工作簿）",
         description="County-level tables of the 7th census yearbook, digitised by Dong, Du & Liu.",
         source=CENSUS_SRC, licence=CENSUS_LICENCE, cite=CITE_CENSUS),
+    "census_errata": dict(
+        path="raw/census_errata.csv",
+        sha256="d5c04abecf5afbb4738a6bcc38f292203ae0931cb6d5c32fb0435979c9bb52b8",
+        title="人口普查县级工作簿勘误表（本书编制）",
+        description="Errors found in the census workbooks, one correction per row with its evidence, applied "
+                    "by cgov.pipeline (the workbooks themselves are never edited): a code typo (2020), rows "
+                    "whose values sit on the wrong county (2010: 平房/松北/香坊, 伊宁/奎屯), names swapped "
+                    "against their codes (丰润/丰南), 巿 written for 市 and other misspelt names.",
+        source="本书据工作簿、统计用区划代码与 2020 年普查数据逐条核对", licence=BOOK, cite=CITE_BOOK,
+        origin=BOOK_MADE,
+        fields=[F("census_year", "year", "普查年份", "Census year of the workbook", required=True, enum=[2010, 2020]),
+                count("source_row", "原表行号", "Row in the workbook (header = row 1)", unit=None),
+                F("census_code", "string", "原表代码", "Code as written in the workbook", required=True),
+                F("county_name", "string", "原表名称", "Name as written in the workbook", required=True),
+                F("field", "string", "改正字段", "census_code, county_name, or values (the row takes all "
+                  "numeric values of the row named in corrected_value)", required=True,
+                  enum=["census_code", "county_name", "values"]),
+                F("raw_value", "string", "原值", "Value in the workbook (for values: the row itself)", required=True),
+                F("corrected_value", "string", "改正值", "Corrected value (for values: the row to take them from)",
+                  required=True),
+                F("evidence", "string", "证据", "Why the correction is right", required=True)],
+        primaryKey=["census_year", "source_row", "field"]),
+    "census_2010_changes": dict(
+        path="raw/census_2010_changes.csv",
+        sha256="77e3f307bb09199ce681d126eaa20f4981bca4c3b051b2f4ec388df79fd3b359",
+        title="2010 年普查县级单位到 2016 年统计用区划代码的变更对照（本书编制）",
+        description="County-level changes between the 2010 census and the 2016 codes that names alone cannot "
+                    "follow: merged, split, renamed or recoded units, one row per target county, with the year "
+                    "and nature of the change. Changes that only swap a suffix (密云县 → 密云区) are matched by "
+                    "rule and not listed.",
+        source="本书据国务院批复的县级行政区划变更整理，并与 2016—2023 年统计用区划代码核对", licence=BOOK,
+        cite=CITE_BOOK, origin=BOOK_MADE,
+        fields=[F("census_code", "string", "普查表代码", "Code in the 2010 workbook (empty if it has none)"),
+                F("county_name", "string", "普查表名称", "Name in the 2010 workbook after errata", required=True),
+                F("vintage", "year", "区划代码年份", "Vintage of the target code", required=True),
+                F("county_code", "string", "目标代码", "County code in that vintage", required=True, pattern=r"\d{6}"),
+                F("county_name_new", "string", "目标名称", "Its name in that vintage", required=True),
+                F("change", "string", "变更类型", "撤销并入 / 撤销合并 / 撤销分入 / 撤县设区 / 更名 …", required=True),
+                F("year", "integer", "变更年份", "Year of the change", required=True),
+                F("note", "string", "说明", "What changed")]),
 }
 ORIGIN = ("复制自项目共享数据源 shared/data-sources/；数值未作改动，转录表的来源列（source、verification、note）"
           "改为引用官方出版物及其权威网站副本，原先读取数字的转载地址记在 note 或 verification 列 "
@@ -237,30 +279,73 @@ PROCESSED = {
                 count("units", "单位数", "Units")],
         primaryKey=["vintage_from", "county_code", "from_type", "to_type"]),
     "census_county": dict(
-        title="县级人口普查数据 2010、2020（匹配区划代码）",
-        description="County rows of the 6th and 7th census workbooks: resident population, family "
-                    "households, urban population and age shares computed from the age-group counts; matched "
-                    "to the NBS codes of 2016 (for 2010) and 2020 by code, else by province + name.",
+        title="县级人口普查数据 2010、2020（勘误后，匹配区划代码）",
+        description="Every county-level row of the 6th and 7th census workbooks (province and prefecture "
+                    "totals left out): resident population, family households, urban population and age shares "
+                    "computed from the age-group counts, after the errata table (census_errata). Matched to the "
+                    "NBS codes of 2016 (for 2010) and of 2020: through the table of county changes 2010→2016 "
+                    "(census_2010_changes), else by code with a name check (a re-used code fails it), else by "
+                    "name within the prefecture and province; a 2010 unit that the 2016 codes do not list is "
+                    "matched to the first later vintage that does. Rows without a match are kept and counted.",
         source=CENSUS_SRC, licence=CENSUS_LICENCE, cite=CITE_CENSUS,
         fields=[F("census_year", "year", "普查年份", "Census year", required=True, enum=[2010, 2020]),
-                F("census_code", "string", "普查表区划代码", "County code in the census file (empty for zones without one)"),
+                F("census_code", "string", "普查表区划代码", "County code in the census file after errata (empty for zones without one)"),
                 count("source_row", "原表行号", "Row in the census workbook (header = row 1)", unit=None),
-                F("county_name", "string", "普查表名称", "Name in the census file", required=True),
+                F("county_name", "string", "普查表名称", "Name in the census file after errata", required=True),
                 count("population", "常住人口", "Resident population", "人"),
                 F("households", "integer", "家庭户数", "Family households", "户", minimum=0),
                 F("urban_population", "integer", "城镇人口", "Urban population", "人", minimum=0),
                 share("share_60plus", "60 岁及以上占比", "Share aged 60+"),
                 share("share_65plus", "65 岁及以上占比", "Share aged 65+"),
+                F("corrected", "string", "勘误字段", "Fields corrected by census_errata (census_code, county_name, values)"),
                 F("county_code", "string", "匹配的区划代码", "Matched county code of the matched vintage (empty if none)"),
-                F("match", "string", "匹配方式", "code / name / none / no_code", required=True,
-                  enum=["code", "name", "none", "no_code"]),
+                F("also_county_codes", "string", "另外的区划代码", "Further county codes (space-separated) when the "
+                  "unit was later split between counties"),
+                F("match", "string", "匹配方式", "change (table of county changes) / code (code and name) / "
+                  "prefecture (a prefecture without counties) / name / none / no_code", required=True,
+                  enum=["change", "code", "prefecture", "name", "none", "no_code"]),
                 F("matched_vintage", "year", "匹配年份", "Vintage matched against", required=True), GROUP],
         primaryKey=["census_year", "source_row"]),
+    "county_panel": dict(
+        title="2010—2020 年县级面板：协调后的面板单元、人口与居委会",
+        description="One row per panel unit: a harmonised county group of the crosswalk, or several joined when "
+                    "a 2010 county was split between them or when a county kept its code and name while the crosswalk "
+                    "broke its link. Populations of both censuses, 居委会 in the 2016 and "
+                    "2023 codes, 村改居 2016–2023, and the flags that define the sensitivity panels of chapter 04 "
+                    "(cgov.pipeline.panel_variants).",
+        source=f"{NBS}; {CENSUS_SRC}", licence=BOOK, cite=f"{CITE_NBS} {CITE_CENSUS}",
+        fields=[F("panel_id", "string", "面板单元", "Group ids of the unit, joined by +", required=True),
+                F("province", "string", "省级单位", "Province (of the unit's most populous county in its last vintage)"),
+                F("city_code", "string", "地级代码", "4-digit prefecture code of that county"),
+                F("county_type", "string", "县级单位类型", "Type of that county"),
+                F("population_2010", "integer", "2010 年常住人口", "Census 2010, summed over the unit's rows", "人", minimum=0),
+                F("population_2020", "integer", "2020 年常住人口", "Census 2020, summed over the unit's rows", "人", minimum=0),
+                F("urban_population_2010", "integer", "2010 年城镇人口", "Census 2010", "人", minimum=0),
+                F("urban_population_2020", "integer", "2020 年城镇人口", "Census 2020", "人", minimum=0),
+                count("residents_committees_2016", "2016 年居委会数", "居委会 in the 2016 codes"),
+                count("residents_committees_2023", "2023 年居委会数", "居委会 in the 2023 codes"),
+                count("converted_2016_2023", "村改居 2016–2023", "Units matched from 村委会 to 居委会 (lower bound)"),
+                count("counties_2016", "2016 年县数", "Counties of the unit in the 2016 codes"),
+                count("counties_2020", "2020 年县数", "Counties of the unit in the 2020 codes"),
+                count("counties_2023", "2023 年县数", "Counties of the unit in the 2023 codes"),
+                F("complete", "boolean", "覆盖完整", "The unit has counties in 2016 and 2023; every county of the unit "
+                  "in 2016 and 2020 (功能区 apart) has its census row; both populations are positive", required=True),
+                F("split_2010", "boolean", "2010 年县被拆分", "A 2010 county of the unit was split between "
+                  "counties (its population cannot be divided)", required=True),
+                count("units_moved", "跨单元移动的村级单位", "Village-level units moved between this and another "
+                      "unit 2016–2023 (transfers too small to join the units)"),
+                count("orphans_in_prefecture", "同地级单位的无基期单元", "Units in the same prefecture with people "
+                      "in 2020 but none in 2010 (zones the codes could not trace to a county)"),
+                F("unchanged", "boolean", "始终未变", "One county with one code in both censuses and all eight "
+                  "vintages", required=True),
+                F("stable_prefecture", "boolean", "所属地级单位未变", "The unit lies in one prefecture whose county "
+                  "set is identical in both censuses and all eight vintages", required=True)],
+        primaryKey=["panel_id"]),
     "county_2020": dict(
         title="2020 年县级单位：人口、居委会、村委会与增长",
         description="Counties of the 2020 vintage with census population; residents per 居委会; population "
-                    "growth 2010–2020 and growth in 居委会 2016–2023, both computed on the harmonised group "
-                    "(group_counties > 1 means the growth refers to several counties together).",
+                    "growth 2010–2020 of the county's panel unit (county_panel) and growth in 居委会 2016–2023 of "
+                    "its harmonised group (group_counties > 1: it refers to several counties together).",
         source=f"{NBS}; {CENSUS_SRC}", licence=BOOK, cite=f"{CITE_NBS} {CITE_CENSUS}",
         fields=[*COUNTY, F("county_type", "string", "县级单位类型", "County type", required=True),
                 F("province", "string", "省级单位", "Province", required=True), GROUP,
@@ -273,7 +358,9 @@ PROCESSED = {
                 F("urban_residents_per_committee", "number", "每居委会城镇人口", "Urban population / 居委会", "人/个", 1,
                   minimum=0),
                 count("group_counties", "组内县数", "2020 counties in the harmonised group"),
-                F("population_growth_2010_2020", "number", "人口增长 2010–2020", "Group population growth", "%", 2),
+                F("panel_id", "string", "面板单元", "The county's unit in county_panel"),
+                F("population_growth_2010_2020", "number", "人口增长 2010–2020", "Population growth of the "
+                  "county's panel unit in county_panel (empty unless the unit is complete)", "%", 2),
                 F("committee_growth_2016_2023", "number", "居委会增长 2016–2023", "Group growth in 居委会", "%", 2)],
         primaryKey=["county_code"]),
     "bulletin_series": dict(
@@ -325,7 +412,7 @@ def _resource(name: str, spec: dict, digest: str, raw: bool) -> dict:
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "hash": f"sha256:{digest}", "sources": [{"title": spec["source"]}],
            "licenses": [spec["licence"]], "x_cite": spec["cite"],
-           "x_origin": ORIGIN if raw else "由 cgov.pipeline 生成 (written by cgov.pipeline from the raw sources)"}
+           "x_origin": spec.get("origin", ORIGIN) if raw else "由 cgov.pipeline 生成 (written by cgov.pipeline from the raw sources)"}
     if fmt == "csv":
         res["encoding"] = "utf-8"
         res["schema"] = {"fields": spec["fields"]}
@@ -397,8 +484,27 @@ def _checks_markdown(data) -> str:
     comp = data.load("unit_count_comparison")[["unit", "source", "reference_date", "value",
                                                "difference_from_nbs"]]
     comp["reference_date"] = comp["reference_date"].dt.strftime("%Y-%m-%d")
+    errata = data.load("census_errata")[["census_year", "source_row", "county_name", "field", "raw_value",
+                                        "corrected_value"]]
     parts = [("各版本全国合计（不含占位行 350527000000）", v), ("相邻年份村级单位匹配", m),
              ("县级单位协调结果（按年份）", groups.reset_index()),
              ("村改居（村委会→居委会）单位数，按终止年份", cgj),
-             ("人口普查县级行与区划代码的匹配", rate.reset_index()), ("统计口径比较", comp)]
+             ("人口普查县级行与区划代码的匹配", rate.reset_index()),
+             ("人口普查工作簿勘误（依据见 census_errata 的 evidence 列）", errata),
+             ("2010—2020 年县级面板：各面板的单元数与排除原因", _panel_summary(data)), ("统计口径比较", comp)]
     return "\n\n".join(f"**{title}**\n\n{frame.to_markdown(index=False)}" for title, frame in parts)
+
+
+def _panel_summary(data):
+    """How many panel units each step keeps or drops, and each sensitivity panel's size."""
+    import pandas as pd
+
+    from cgov.pipeline import panel_variants
+    panel = data.load("county_panel")
+    spans = (panel["counties_2016"] > 0) & (panel["counties_2023"] > 0)
+    rows = [("面板单元", len(panel)),
+            ("其中不跨 2016—2023 年全部版本（多为 2017 年后单列的功能区）", int((~spans).sum())),
+            ("其中跨全部版本、但普查覆盖不完整", int((spans & ~panel["complete"]).sum())),
+            ("覆盖完整的单元", int(panel["complete"].sum()))]
+    rows += [(f"回归面板 {name}", len(frame)) for name, frame in panel_variants(panel).items()]
+    return pd.DataFrame(rows, columns=["step", "units"])

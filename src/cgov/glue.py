@@ -184,3 +184,19 @@ def _write_json(path, data) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, indent=2, sort_keys=True)
     os.replace(tmp, path)
+
+
+def published(chapter: str, key: str) -> float:
+    """The value another chapter published in this build, e.g. ``published("07-embedding", "vote_icc")``.
+
+    Path chapters use it to reuse a diagnosis chapter's estimate (an ICC for a power calculation)
+    instead of fitting the same model again; the book builds chapters in order, so an earlier
+    chapter's results file exists. A missing file or key is an error naming both.
+    """
+    path = paths.RESULTS / f"{chapter}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"没有 {path}：先执行 {chapter} 一章 (run chapter {chapter!r} first)")
+    records = json.loads(path.read_text(encoding="utf-8"))
+    if key not in records:
+        raise KeyError(f"{chapter} 没有发布 “{key}” (chapter {chapter!r} published no {key!r})")
+    return records[key]["value"]

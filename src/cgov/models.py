@@ -613,3 +613,121 @@ def interval_coverage(estimates, std_errors, true_value: float, level: float = 0
     share = float(np.mean(np.abs(estimates - true_value) <= z * std_errors))
     return {"replications": len(estimates), "coverage": share,
             "mc_se": math.sqrt(share * (1 - share) / len(estimates))}
+
+# ---- power of a cluster-randomised evaluation (path chapters 07–11) --------------------------------
+
+def design_effect(m: float, icc: float, cv: float = 0.0) -> float:
+    """Design effect of cluster sampling: 1 + (m − 1)·ICC with ``m`` residents per community.
+
+    With unequal community sizes (coefficient of variation ``cv`` of the sizes) the Eldridge–Ashby–
+    Kerry (2006) form 1 + ((cv² + 1)·m − 1)·ICC is used; cv = 0 gives the usual formula.
+    """
+    if not m >= 1:
+        raise ValueError(f"每个社区的居民数 m 至少为 1 (m must be at least 1, got {m!r})")
+    if not 0 <= icc < 1:
+        raise ValueError(f"ICC 应在 [0, 1) 之间 (icc must be in [0, 1), got {icc!r})")
+    if not cv >= 0:
+        raise ValueError(f"社区规模的变异系数 cv 不能为负 (cv must be non-negative, got {cv!r})")
+    return 1 + ((cv ** 2 + 1) * m - 1) * icc
+
+
+def cluster_power(effect_size: float, icc: float, m: int, n_clusters: float | None = None,
+                  power: float | None = None, alpha: float = 0.05, cv: float = 0.0,
+                  method: str = "t") -> dict:
+    """Power, or the number of communities needed, for a two-arm comparison randomised by community.
+
+    Give ``n_clusters`` (communities per arm) to get the power, or ``power`` to get the communities per
+    arm (rounded up). ``effect_size`` is the standardised difference between the arms at the resident
+    level (Cohen's d; for a share use ``statsmodels.stats.proportion.proportion_effectsize``); ``m``
+    residents are surveyed in each community; ``icc`` is the share of the outcome's variance between
+    communities. The resident-level sample is inflated by the design effect 1 + (m − 1)·ICC
+    (:func:`design_effect`): the effective sample per arm is n_clusters · m / DE.
+
+    ``method="normal"``: statsmodels ``NormalIndPower`` on that effective sample, the closed form
+    n = 2 (z₁₋α/₂ + z₁₋β)² · DE / d² per arm. ``method="t"`` (default): the equivalent analysis of
+    community means, a two-sample t test with 2·n_clusters − 2 degrees of freedom
+    (``TTestIndPower`` with effect size d·√(m/DE)); with few communities it is the honest one.
+    Returns a dict: effect_size, icc, m, design_effect, clusters_per_arm, clusters_total,
+    residents_per_arm, residents_total, effective_n_per_arm, power, alpha, method.
+    """
+    from statsmodels.stats.power import NormalIndPower, TTestIndPower
+
+    if (n_clusters is None) == (power is None):
+        raise ValueError("n_clusters 和 power 要给且只给一个 (give exactly one of n_clusters and power)")
+    if not effect_size > 0:
+        raise ValueError(f"效应量应为正数 (effect_size must be positive, got {effect_size!r})")
+    if method not in ("t", "normal"):
+        raise ValueError(f"method 只能是 't' 或 'normal' (got {method!r})")
+    deff = design_effect(m, icc, cv)
+    if method == "t":   # community means: variance σ²·DE/m, so d_c = d·√(m/DE), n = communities per arm
+        engine, size, per = TTestIndPower(), effect_size * math.sqrt(m / deff), 1.0
+    else:               # residents: effective n = communities · m / DE
+        engine, size, per = NormalIndPower(), effect_size, m / deff
+    if n_clusters is None:
+        if not 0 < power < 1:
+            raise ValueError(f"power 应在 (0, 1) 之间 (power must be in (0, 1), got {power!r})")
+        needed = float(engine.solve_power(effect_size=size, alpha=alpha, power=power, ratio=1.0)) / per
+        n_clusters = max(math.ceil(needed - 1e-9), 2)
+    if not n_clusters >= 2:
+        raise ValueError(f"每组至少需要两个社区 (n_clusters must be at least 2, got {n_clusters!r})")
+    achieved = float(engine.power(effect_size=size, nobs1=n_clusters * per, alpha=alpha, ratio=1.0))
+    return {"effect_size": float(effect_size), "icc": float(icc), "m": m, "design_effect": deff,
+            "clusters_per_arm": n_clusters, "clusters_total": 2 * n_clusters,
+            "residents_per_arm": n_clusters * m, "residents_total": 2 * n_clusters * m,
+            "effective_n_per_arm": n_clusters * m / deff, "power": achieved, "alpha": alpha,
+            "method": method}
+
+# ---- survey design: weights, strata and clusters (chapter 03) ------------------------------------
+# samplics 0.6.1 does this too, but would add polars, polars-runtime and pyarrow to the lock (measured with
+# ``pip install --dry-run samplics``); the weighted mean below is a few lines, and weighted regressions use
+# statsmodels (WLS with cluster-robust SEs), which the lock already has.
+
+def _survey_frame(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ValueError(f"survey_mean: 数据中没有列 {missing} (missing columns)")
+    frame = data[columns].dropna()
+    if frame.empty:
+        raise ValueError(f"survey_mean: 列 {columns} 去掉缺失值后没有观测 (no complete rows)")
+    return frame
+
+
+def survey_mean(data: pd.DataFrame, y: str, weight: str, cluster: str, strata: str | None = None,
+                level: float = 0.95) -> pd.DataFrame:
+    """Weighted (Hájek) mean of ``y`` in a stratified cluster sample, with its Taylor-linearised standard error.
+
+    Clusters (``cluster``, e.g. communities) are the primary sampling units, treated as drawn with replacement
+    within strata (``strata``, e.g. community type; None = one stratum) — the usual approximation of survey
+    software. With z_i = w_i (y_i − ȳ_w) / Σw and Z_hc the sum of z_i over cluster c of stratum h,
+    Var(ȳ_w) = Σ_h n_h/(n_h − 1) Σ_c (Z_hc − Z̄_h)², n_h the clusters of stratum h. The interval uses a t
+    distribution with (clusters − strata) degrees of freedom.
+
+    Returns one tidy row: term, estimate, std_error, conf_low, conf_high, n, n_clusters, n_strata,
+    design_effect (design variance ÷ the variance of an unweighted mean of n independent draws) and
+    kish_deff = n·Σw²/(Σw)² (the part of the design effect due to unequal weights alone).
+    """
+    frame = _survey_frame(data, [y, weight, cluster] + ([strata] if strata else []))
+    values, w = frame[y].astype(float).to_numpy(), frame[weight].astype(float).to_numpy()
+    if (w <= 0).any() or not np.isfinite(w).all():
+        bad = frame.index[(w <= 0) | ~np.isfinite(w)][0]
+        raise ValueError(f"survey_mean: 权重必须为正 (weights must be positive): 行 {bad!r}, 列 {weight!r}")
+    mean = float(np.sum(w * values) / np.sum(w))
+    z = pd.Series(w * (values - mean) / np.sum(w), index=frame.index)
+    stratum = frame[strata] if strata else pd.Series(0, index=frame.index)
+    totals = z.groupby([stratum, frame[cluster]]).sum()
+    n_h = totals.groupby(level=0).size()
+    if (n_h < 2).any():
+        raise ValueError(f"survey_mean: 层 {list(n_h[n_h < 2].index)} 只有一个聚类，无法估计方差 "
+                         "(a stratum with a single cluster)")
+    centred = totals - totals.groupby(level=0).transform("mean")
+    variance = float((centred.pow(2).groupby(level=0).sum() * n_h / (n_h - 1)).sum())
+    se = math.sqrt(variance)
+    df = int(len(totals) - len(n_h))
+    t = stats.t.ppf(0.5 + level / 2, df)
+    n = len(frame)
+    return pd.DataFrame([{"term": y, "estimate": mean, "std_error": se, "conf_low": mean - t * se,
+                          "conf_high": mean + t * se, "n": n, "n_clusters": len(totals), "n_strata": len(n_h),
+                          "design_effect": variance / (np.var(values, ddof=1) / n),
+                          "kish_deff": float(n * np.sum(w ** 2) / np.sum(w) ** 2),
+                          "model": "加权均值（泰勒线性化，" + (f"按 {strata} 分层、" if strata else "")
+                                   + f"按 {cluster} 聚类）"}])

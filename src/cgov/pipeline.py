@@ -153,7 +153,8 @@ class _Groups:
 # ---------------------------------------------------------------- the division-code tables
 
 def division_tables() -> dict[str, pd.DataFrame]:
-    """county_units, county_crosswalk, province_units, division_vintages, unit_matching, unit_transitions."""
+    """county_units, county_crosswalk, province_units, division_vintages, unit_matching, unit_transitions,
+    and group_moves (units matched across county groups, for :func:`county_panel`; not written)."""
     groups, counties, vintages, matching, transitions = _Groups(), [], [], [], []
     prev = None
     for version, (year, integrity) in divisions.VERSIONS.items():
@@ -179,13 +180,15 @@ def division_tables() -> dict[str, pd.DataFrame]:
     crosswalk = _crosswalk(county_units, groups)
     group_of = crosswalk.set_index(["vintage", "county_code"])["group_id"]
     county_units = county_units.join(group_of, on=["vintage", "county_code"])
+    matching_table, moves = _matching_table(matching, group_of)
     return {
         "county_units": county_units,
         "county_crosswalk": crosswalk,
         "province_units": _province_units(county_units),
         "division_vintages": pd.DataFrame(vintages),
-        "unit_matching": _matching_table(matching, group_of),
+        "unit_matching": matching_table,
         "unit_transitions": _transitions_table(transitions, group_of),
+        "group_moves": moves,
     }
 
 
@@ -223,8 +226,10 @@ def _province_units(county_units: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _matching_table(matching: list[dict], group_of: pd.Series) -> pd.DataFrame:
-    rows = []
+def _matching_table(matching: list[dict], group_of: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The matching counts per pair of vintages, and the units that moved between two county groups
+    (transfers too small to link the groups): group_from, group_to, units."""
+    rows, moves = [], []
     for m in matching:
         pairs = m.pop("pairs")
         ga = group_of.reindex(pd.MultiIndex.from_arrays(
@@ -232,7 +237,9 @@ def _matching_table(matching: list[dict], group_of: pd.Series) -> pd.DataFrame:
         gb = group_of.reindex(pd.MultiIndex.from_arrays(
             [np.full(len(pairs), m["vintage_to"]), pairs["county_b"].astype(str)])).to_numpy()
         rows.append({**m, "matched_across_groups": int((ga != gb).sum())})
-    return pd.DataFrame(rows)
+        moves.append(pd.DataFrame({"group_from": ga[ga != gb], "group_to": gb[ga != gb]}))
+    moved = pd.concat(moves, ignore_index=True).value_counts().rename("units").reset_index()
+    return pd.DataFrame(rows), moved
 
 
 def _transitions_table(transitions: list[pd.DataFrame], group_of: pd.Series) -> pd.DataFrame:
@@ -246,33 +253,40 @@ def _transitions_table(transitions: list[pd.DataFrame], group_of: pd.Series) -> 
 
 # ---------------------------------------------------------------- census
 
+#: The book's two hand-made tables beside the census workbooks (never edits of the workbooks).
+ERRATA, CHANGES = "census_errata.csv", "census_2010_changes.csv"
+#: Suffixes a county-level name gains or loses when its status changes (县 → 区, 县级市 → 区 …).
+_COUNTY_SUFFIX = re.compile(r"(?:自治县|自治旗|特区|林区|县|市|区|旗)$")
+#: The numeric columns of a census row; a "values" erratum moves them together.
+_VALUES = ["population", "households", "urban_population", "share_60plus", "share_65plus"]
+#: Match kinds that give a census row a division code.
+MATCHED = ("code", "change", "prefecture", "name")
+
+
+def name_core(name: str) -> str:
+    """A county name without its status suffix: 密云县 and 密云区 are both 密云."""
+    return _COUNTY_SUFFIX.sub("", name)
+
+
 def census_table(county_units: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.DataFrame:
-    """County rows of the 2010 and 2020 census files, matched to the division codes of 2016 / 2020."""
+    """Every county-level row of the 2010 and 2020 census workbooks, corrected by the errata table
+    and matched to the division codes: 2010 to the 2016 codes (the earliest vintage), 2020 to the 2020
+    codes. A row that finds no code is kept with match "none" (it had a code) or "no_code"."""
+    errata, changes = read_errata(), read_changes()
     parts = []
     for year, (filename, version) in CENSUS.items():
-        raw = _read_census(paths.RAW / filename, year)
-        vintage = divisions.VERSIONS[version][0]
-        areas = county_units[county_units["vintage"] == vintage]
-        raw = raw[raw["census_code"].eq("") | ~raw["census_code"].str.endswith("00")
-                  | raw["census_code"].isin(areas["county_code"])]
-        by_code = raw["census_code"].where(raw["census_code"].isin(areas["county_code"]))
-        names = areas.drop_duplicates(["province_code", "county"], keep=False)
-        name_key = names.set_index(names["province_code"] + names["county"])["county_code"]
-        by_name = (raw["census_code"].str[:2] + raw["county_name"]).map(name_key)
-        by_name = by_name.where(by_code.isna() & raw["census_code"].ne("") & ~by_name.isin(by_code))
-        raw["county_code"] = by_code.fillna(by_name).fillna("")
-        raw["match"] = np.select([by_code.notna(), by_name.notna()], ["code", "name"], "none")
-        raw.loc[raw["census_code"].eq(""), "match"] = "no_code"
-        raw["matched_vintage"] = vintage
-        parts.append(raw)
+        raw = apply_errata(_read_census(paths.RAW / filename, year), errata[errata["census_year"] == year])
+        year_changes = changes if year == 2010 else changes.iloc[:0]
+        parts.append(match_census(raw, divisions.VERSIONS[version][0], county_units, year_changes))
     out = pd.concat(parts, ignore_index=True)
     group_of = crosswalk.set_index(["vintage", "county_code"])["group_id"]
-    out = out.join(group_of, on=["matched_vintage", "county_code"])
-    return out
+    return out.join(group_of, on=["matched_vintage", "county_code"])
 
 
 def _read_census(path: Path, year: int) -> pd.DataFrame:
-    """Population, households, urban population and age shares from one census workbook."""
+    """Population, households, urban population and age shares from one census workbook, one row per
+    spreadsheet row with a population (provinces and prefectures included), and the prefecture
+    (4-digit code prefix) each row stands under."""
     from cgov.datapackage import check_raw
     check_raw(path.name)
     if year == 2010:
@@ -291,52 +305,344 @@ def _read_census(path: Path, year: int) -> pd.DataFrame:
     if len(ages) != 38:
         raise DataError(path, f"找到 {len(ages)} 个年龄列，应为 38 (expected 19 age groups × 2 sexes)")
     df["source_row"] = df.index + 2  # the spreadsheet row, header = row 1
+    df["code"] = df["区划代码"].map(lambda x: "" if pd.isna(x) else str(int(x)))
     df[name] = df[name].astype(str).str.strip()
+    df["parent"] = _prefecture_of_rows(df["code"], df[name])
     df = df[df[pop].notna() & df[name].ne("nan") & ~df[name].str.contains("全国|bbs")]
     df = df[~df[name].isin(["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"])
             | df["区划代码"].notna()]
     total = df[list(ages)].sum(axis=1)
     old = {k: df[[c for c, a in ages.items() if a >= k]].sum(axis=1) / total * 100 for k in (60, 65)}
-    code = df["区划代码"].map(lambda x: "" if pd.isna(x) else str(int(x)))
     return pd.DataFrame({
-        "census_year": year, "census_code": code.to_numpy(), "source_row": df["source_row"].to_numpy(), "county_name": df[name].to_numpy(),
+        "census_year": year, "census_code": df["code"].to_numpy(), "source_row": df["source_row"].to_numpy(),
+        "county_name": df[name].to_numpy(), "parent": df["parent"].to_numpy(),
         "population": df[pop].to_numpy(), "households": df[hh].to_numpy(),
         "urban_population": df[urban].to_numpy(),
         "share_60plus": old[60].to_numpy(), "share_65plus": old[65].to_numpy()})
 
 
-def county_2020(county_units, crosswalk, census) -> pd.DataFrame:
-    """2020 counties: population, 居委会 and 村委会, residents per 居委会, growth of both."""
+def _prefecture_of_rows(code: pd.Series, name: pd.Series) -> pd.Series:
+    """The prefecture each row stands under: the code prefix of the last prefecture row above it, or
+    province + "90" under a row 省直辖县级行政区划 (which the workbooks give no code)."""
+    head = code.where(code.str.endswith("00")).str[:4]
+    province = code.where(code.str.endswith("0000")).str[:2].ffill()
+    direct = name.isin(["省直辖县级行政区划", "自治区直辖县级行政区划"]) & code.eq("")
+    return head.mask(direct, province + "90").ffill().fillna("")
+
+
+def read_errata() -> pd.DataFrame:
+    """The book's errata table for the census workbooks: one correction per row, with its evidence."""
+    from cgov.datapackage import check_raw
+    check_raw(ERRATA)
+    path = paths.RAW / ERRATA
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for line, e in enumerate(table.itertuples(index=False), start=2):
+        if e.field not in ("census_code", "county_name", "values"):
+            raise DataError(path, f"未知的勘误字段 {e.field!r} (field must be census_code, county_name or values)",
+                            row=line, column="field")
+        if not e.evidence.strip():
+            raise DataError(path, "每条勘误都要写明证据 (every erratum needs its evidence)", row=line, column="evidence")
+    return _integers(table, path, ["census_year", "source_row"])
+
+
+def _integers(table: pd.DataFrame, path: Path, columns: list[str]) -> pd.DataFrame:
+    """``table`` with ``columns`` as integers; a cell that is not one stops with its file, line and column."""
+    for column in columns:
+        bad = ~table[column].str.fullmatch(r"\d+")
+        if bad.any():
+            raise DataError(path, f"不是整数 (not an integer): {table[column][bad].iloc[0]!r}",
+                            row=int(bad.idxmax()) + 2, column=column)
+    return table.astype({c: int for c in columns})
+
+
+def apply_errata(raw: pd.DataFrame, errata: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` with each erratum applied to the row it names; column ``corrected`` lists what changed.
+
+    An erratum must still describe its row (code, name and the value it corrects), otherwise it is out
+    of date with the workbook and the pipeline stops, naming the erratum's line.
+    """
+    original = raw.set_index("source_row", drop=False)
+    out = original.copy()
+    out["corrected"] = ""
+    for line, e in zip(errata.index + 2, errata.itertuples(index=False)):
+        row = original.loc[e.source_row] if e.source_row in original.index else None
+        expected = e.source_row if e.field == "values" else e.raw_value
+        found = str(e.source_row) if e.field == "values" else (None if row is None else row[e.field])
+        if row is None or (row["census_code"], row["county_name"]) != (e.census_code, e.county_name) \
+                or str(expected) != found:
+            raise DataError(paths.RAW / ERRATA, "勘误与普查工作簿的这一行不符 (erratum does not match the "
+                                                f"workbook row {e.source_row})", row=line, column="source_row")
+        if e.field == "values":
+            out.loc[e.source_row, _VALUES] = original.loc[int(e.corrected_value), _VALUES].to_numpy()
+        else:
+            out.loc[e.source_row, e.field] = e.corrected_value
+        out.loc[e.source_row, "corrected"] = (out.loc[e.source_row, "corrected"] + " " + e.field).strip()
+    return out.reset_index(drop=True)
+
+
+def read_changes() -> pd.DataFrame:
+    """County changes between the 2010 census and the 2016 codes that names alone cannot follow:
+    renamed, merged, split (one row per target county), with the year and what changed."""
+    from cgov.datapackage import check_raw
+    check_raw(CHANGES)
+    path = paths.RAW / CHANGES
+    return _integers(pd.read_csv(path, dtype=str, keep_default_na=False), path, ["vintage", "year"])
+
+
+def match_census(raw: pd.DataFrame, vintage: int, county_units: pd.DataFrame,
+                 changes: pd.DataFrame) -> pd.DataFrame:
+    """Give each county-level census row its division code(s); province and prefecture totals go.
+
+    In order: (1) an entry of the changes table; (2) the same code with the same name once status
+    suffixes are removed — a code re-used for another unit fails this check; (3) a prefecture row with
+    no county rows under it goes to all the prefecture's counties (嘉峪关; 三亚 in 2010, whose one row
+    "市辖区" has no code); (4) the same name, then
+    the same name core, unique within the prefecture and then within the province, in the codes of
+    ``vintage`` or else of the first later vintage that lists it. A row with several targets (a county
+    split between two) keeps the first in ``county_code`` and the others in ``also_county_codes``.
+    """
+    codes = county_units[["vintage", "county_code", "county"]].assign(core=lambda d: d["county"].map(name_core))
+    years = sorted(y for y in codes["vintage"].unique() if y >= vintage)
+    names = {y: _name_index(codes[codes["vintage"] == y]) for y in years}
+    listed = codes[codes["vintage"] == vintage].set_index("county_code")["core"]
+    _check_changes(changes, raw, codes)
+    plan = {(c.census_code, c.county_name): c for c in changes.itertuples(index=False)}
+    targets = changes.groupby(["census_code", "county_name"])["county_code"].agg(list)
+    children = set(raw.loc[~raw["census_code"].str.endswith("00"), "parent"])
+    rows = []
+    for r in raw.itertuples(index=False):
+        code, name = r.census_code, r.county_name
+        where = code[:4] if code else r.parent
+        found = (vintage, [], "none" if code else "no_code")
+        if (code, name) in plan:
+            found = (plan[(code, name)].vintage, targets[(code, name)], "change")
+        elif code in listed.index and listed[code] == name_core(name):
+            found = (vintage, [code], "code")
+        elif code.endswith("0000"):
+            continue                                       # a province total
+        elif code.endswith("00") and code[:4] not in children:
+            counties = sorted(listed.index[listed.index.str.startswith(code[:4])])
+            if not counties:
+                continue
+            found = (vintage, counties, "prefecture")
+        elif code.endswith("00"):
+            continue                                       # a prefecture total
+        else:
+            for year in years:
+                hit = names[year](where, name)
+                if hit:
+                    found = (year, [hit], "name")
+                    break
+        rows.append({**r._asdict(), "matched_vintage": found[0], "county_code": (found[1] or [""])[0],
+                     "also_county_codes": " ".join(found[1][1:]), "match": found[2]})
+    return pd.DataFrame(rows)
+
+
+def _check_changes(changes: pd.DataFrame, raw: pd.DataFrame, codes: pd.DataFrame) -> None:
+    """Each entry of the changes table must name a row of the workbook and a county of its vintage."""
+    rows = set(zip(raw["census_code"], raw["county_name"]))
+    listed = set(zip(codes["vintage"], codes["county_code"], codes["county"]))
+    for line, c in zip(changes.index + 2, changes.itertuples(index=False)):
+        if (c.census_code, c.county_name) not in rows:
+            raise DataError(paths.RAW / CHANGES, f"普查工作簿中没有 {c.census_code} {c.county_name} 这一行 "
+                                                 "(no such row in the census workbook)", row=line, column="county_name")
+        if (c.vintage, c.county_code, c.county_name_new) not in listed:
+            raise DataError(paths.RAW / CHANGES, f"{c.vintage} 年版区划代码中没有 {c.county_code} {c.county_name_new} "
+                                                 "(no such county in that vintage)", row=line, column="county_code")
+
+
+def _name_index(codes: pd.DataFrame):
+    """lookup(prefecture, name) → the one county code of that name (or name core) in the prefecture,
+    else in the province; None if there is none or more than one."""
+    keys = {}
+    for level in (4, 2):
+        for column in ("county", "core"):
+            key = codes["county_code"].str[:level] + "|" + codes[column]
+            unique = ~key.duplicated(keep=False)
+            keys[(level, column)] = dict(zip(key[unique], codes["county_code"][unique]))
+
+    def lookup(prefecture: str, name: str):
+        for level in (4, 2):
+            for column, text in (("county", name), ("core", name_core(name))):
+                hit = keys[(level, column)].get(prefecture[:level] + "|" + text)
+                if hit:
+                    return hit
+        return None
+    return lookup
+
+
+def county_panel(county_units: pd.DataFrame, census: pd.DataFrame, transitions: pd.DataFrame,
+                 moves: pd.DataFrame) -> pd.DataFrame:
+    """The 2010→2020 panel: one row per panel unit with both censuses' populations, 居委会 in 2016 and
+    2023, 村改居 2016–2023, and the flags that define the sensitivity variants (:func:`panel_variants`).
+
+    A panel unit is a county group of the crosswalk, or several groups joined because one 2010 county
+    was split between them. ``complete`` is true when the unit has counties in the 2016 and in the 2023
+    codes (so that its 居委会 are counted over the same ground), every county of the unit in the 2016
+    and in the 2020 codes has its census row (a 功能区 may have none: its people are counted in the
+    county it was carved from) and both censuses have people there.
+    """
+    cw = county_units[["vintage", "county_code", "county", "county_type", "province", "city_code",
+                       "group_id", "residents_committees"]]
+    matched = census[census["match"].isin(MATCHED)].copy()
+    matched["targets"] = (matched["county_code"] + " " + matched["also_county_codes"]).str.split()
+    unit_id = _panel_units(cw, matched)
+    cw = cw.assign(panel_id=cw["group_id"].map(unit_id))
+    matched["panel_id"] = matched["group_id"].map(unit_id)
+    out = _panel_counts(cw, matched, transitions.assign(panel_id=transitions["group_id"].map(unit_id)))
+    out["complete"] = (_panel_complete(cw, matched).reindex(out.index, fill_value=True)
+                       & (out["population_2010"] > 0) & (out["population_2020"] > 0)
+                       & (out["counties_2016"] > 0) & (out["counties_2023"] > 0))
+    split = matched[(matched["census_year"] == 2010) & (matched["targets"].str.len() > 1)]
+    out["split_2010"] = out.index.isin(split["panel_id"])
+    moved = moves.assign(a=moves["group_from"].map(unit_id), b=moves["group_to"].map(unit_id))
+    moved = moved[moved["a"] != moved["b"]]
+    out["units_moved"] = (moved.groupby("a")["units"].sum().reindex(out.index, fill_value=0)
+                          + moved.groupby("b")["units"].sum().reindex(out.index, fill_value=0))
+    orphan = (out["population_2010"] == 0) & (out["population_2020"] > 0)
+    out["orphans_in_prefecture"] = out["city_code"].map(orphan.groupby(out["city_code"]).sum()).astype(int)
+    out["unchanged"] = _panel_unchanged(cw, matched).reindex(out.index, fill_value=False)
+    stable = _stable_prefectures(county_units, census)
+    prefectures = cw.groupby("panel_id")["city_code"].agg(lambda s: s.isin(stable).all() and s.nunique() == 1)
+    out["stable_prefecture"] = prefectures.reindex(out.index, fill_value=False)
+    return out.rename_axis("panel_id").reset_index()
+
+
+def _panel_units(cw: pd.DataFrame, matched: pd.DataFrame) -> pd.Series:
+    """group_id → panel_id ("+"-joined ids): groups joined when one census row points into both, or when
+    a county keeps its code and name from one vintage to the next but the crosswalk broke the link
+    (too few of its village-level units could be matched, as in Sichuan 2019→20)."""
+    group_at = cw.set_index(["vintage", "county_code"])["group_id"]
+    links = _Groups()
+    for group in cw["group_id"].unique():
+        links.find(group)
+    years = sorted(cw["vintage"].unique())
+    for before, after in zip(years, years[1:]):
+        same = cw[cw["vintage"] == before].merge(cw[cw["vintage"] == after], on=["county_code", "county"])
+        for a, b in zip(same["group_id_x"], same["group_id_y"]):
+            links.union(a, b)
+    for vintage, codes in zip(matched["matched_vintage"], matched["targets"]):
+        groups = [group_at[(vintage, c)] for c in codes]
+        for other in groups[1:]:
+            links.union(groups[0], other)
+    root = pd.Series({g: links.find(g) for g in cw["group_id"].unique()})
+    return root.groupby(root).transform(lambda s: "+".join(sorted(s.index)))
+
+
+def _panel_counts(cw: pd.DataFrame, matched: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
+    """Populations of both censuses, 居委会 2016 and 2023, 村改居 2016–2023, counties in 2016 and 2020,
+    and province, prefecture and type of the unit's most populous county in its last vintage."""
+    pop = matched.pivot_table(index="panel_id", columns="census_year",
+                              values=["population", "urban_population"], aggfunc="sum")
+    pop.columns = [f"{name}_{year}" for name, year in pop.columns]
+    rc = cw[cw["vintage"].isin([2016, 2023])].pivot_table(
+        index="panel_id", columns="vintage", values="residents_committees", aggfunc="sum")
+    rc.columns = [f"residents_committees_{year}" for year in rc.columns]
+    converted = transitions[(transitions["from_type"] == "村委会") & (transitions["to_type"] == "居委会")]
+    size = cw["county_code"].map(matched[matched["census_year"] == 2020].groupby("county_code")["population"].sum())
+    head = (cw.assign(size=size.where(cw["vintage"] == 2020, 0).fillna(0))
+            .sort_values(["vintage", "size", "county_code"], ascending=[False, False, True])
+            .drop_duplicates("panel_id").set_index("panel_id"))
+    out = head[["province", "city_code", "county_type"]].join(pop).join(rc)
+    out["converted_2016_2023"] = converted.groupby("panel_id")["units"].sum()
+    for vintage in (2016, 2020, 2023):
+        out[f"counties_{vintage}"] = cw[cw["vintage"] == vintage].groupby("panel_id").size()
+    counts = [c for c in out.columns if c not in ("province", "city_code", "county_type")]
+    return out.fillna({c: 0 for c in counts}).sort_index()
+
+
+def _panel_complete(cw: pd.DataFrame, matched: pd.DataFrame) -> pd.Series:
+    """Per panel unit: every non-功能区 county of 2016 has a 2010 census row and of 2020 a 2020 row."""
+    ok = []
+    for year, vintage in ((2010, 2016), (2020, 2020)):
+        rows = matched[matched["census_year"] == year].explode("targets")
+        covered = set(zip(rows["matched_vintage"], rows["targets"]))
+        counties = cw[cw["vintage"] == vintage]
+        has = pd.Series([(vintage, c) in covered for c in counties["county_code"]], index=counties.index)
+        has |= counties["county_type"] == "功能区"
+        ok.append(has.groupby(counties["panel_id"]).all())
+    index = ok[0].index.union(ok[1].index)
+    return ok[0].reindex(index, fill_value=True) & ok[1].reindex(index, fill_value=True)
+
+
+def _panel_unchanged(cw: pd.DataFrame, matched: pd.DataFrame) -> pd.Series:
+    """Per panel unit: one county with one code in all eight vintages, and one census row in each
+    census matched by that code and name."""
+    per = cw.groupby("panel_id").agg(n=("county_code", "size"), codes=("county_code", "nunique"),
+                                     code=("county_code", "first"))
+    same = (per["n"] == cw["vintage"].nunique()) & (per["codes"] == 1)
+    for year in CENSUS:
+        rows = matched[matched["census_year"] == year].groupby("panel_id").agg(
+            n=("match", "size"), kind=("match", "first"), code=("census_code", "first"))
+        rows = rows.reindex(per.index)
+        same &= (rows["n"] == 1) & (rows["kind"] == "code") & (rows["code"] == per["code"])
+    return same
+
+
+def _stable_prefectures(county_units: pd.DataFrame, census: pd.DataFrame) -> set[str]:
+    """Prefectures (4-digit codes) whose county-level units — code and name core — are the same in the
+    2010 census, in every vintage of the codes and in the 2020 census."""
+    sources = [county_units[county_units["vintage"] == y].rename(columns={"county": "name"})
+               [["county_code", "name"]] for y in sorted(county_units["vintage"].unique())]
+    for year in CENSUS:
+        rows = census[census["census_year"] == year]
+        sources.append(pd.DataFrame({"county_code": rows["census_code"].where(rows["census_code"] != "",
+                                                                              rows["parent"] + "??"),
+                                     "name": rows["county_name"]}))
+    sets = [frame.assign(core=frame["name"].map(name_core)).groupby(frame["county_code"].str[:4])
+            .apply(lambda f: frozenset(zip(f["county_code"], f["core"]))) for frame in sources]
+    first = sets[0]
+    return {p for p in first.index if all(p in s.index and s[p] == first[p] for s in sets[1:])}
+
+
+def panel_variants(panel: pd.DataFrame, min_committees: int = 5) -> dict[str, pd.DataFrame]:
+    """The panel units a growth regression uses, under four definitions (a sensitivity table):
+
+    - ``complete``: every complete unit with at least ``min_committees`` 居委会 in 2016 (the main panel);
+    - ``well_measured``: of those, units whose measurement has no known weak point: no 2010 county split
+      between counties, no village-level unit moved to or from another unit 2016–2023, and no unit in
+      the same prefecture that has people in 2020 but none in 2010 (a zone carved out of a county
+      whose units the codes could not follow, so the county's 2020 population lacks them);
+    - ``unchanged``: units that are one county, one code, in both censuses and all eight code vintages;
+    - ``stable_prefectures``: prefectures (summed over their units) whose county sets are identical in
+      every source, so that no border inside or around them can mismeasure growth.
+    """
+    complete = panel[panel["complete"] & (panel["residents_committees_2016"] >= min_committees)]
+    stable = panel[panel["complete"] & panel["stable_prefecture"]]
+    sums = [c for c in panel.columns if c.startswith(("population_", "urban_population_",
+                                                       "residents_committees_", "converted_"))]
+    prefectures = stable.groupby("city_code").agg(
+        province=("province", "first"), county_type=("county_type", lambda s: s.mode().iloc[0]),
+        **{c: (c, "sum") for c in sums}).reset_index()
+    return {
+        "complete": complete,
+        "well_measured": complete[~complete["split_2010"] & (complete["units_moved"] == 0)
+                                  & (complete["orphans_in_prefecture"] == 0)],
+        "unchanged": complete[complete["unchanged"]],
+        "stable_prefectures": prefectures[prefectures["residents_committees_2016"] >= min_committees],
+    }
+
+
+def county_2020(county_units: pd.DataFrame, census: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
+    """2020 counties: population, 居委会 and 村委会, residents per 居委会; population growth 2010–2020 of
+    the county's panel unit (complete units only) and growth in 居委会 2016–2023 of its county group."""
     c20 = county_units[county_units["vintage"] == 2020]
-    pop = census[(census["census_year"] == 2020) & census["county_code"].ne("")]
-    pop = pop.set_index("county_code")[["population", "households", "urban_population"]]
+    rows = census[(census["census_year"] == 2020) & census["match"].isin(MATCHED)]
+    pop = rows.groupby("county_code")[["population", "households", "urban_population"]].sum(min_count=1)
     out = c20[["county_code", "county", "county_type", "province", "group_id",
                "residents_committees", "village_committees"]].join(pop, on="county_code")
     out["residents_per_committee"] = out["population"] / out["residents_committees"].replace(0, np.nan)
     out["urban_residents_per_committee"] = (out["urban_population"]
                                             / out["residents_committees"].replace(0, np.nan))
     out["group_counties"] = out.groupby("group_id")["county_code"].transform("size")
-    pop_g = census[census["group_id"].notna()].groupby(["group_id", "census_year"])["population"].sum()
-    pop_g = pop_g.unstack()
-    complete = _census_complete(census, crosswalk)
-    growth = (pop_g[2020] / pop_g[2010] - 1) * 100
-    out["population_growth_2010_2020"] = out["group_id"].map(growth.where(complete.reindex(growth.index,
-                                                                                           fill_value=False)))
+    units = panel.assign(group=panel["panel_id"].str.split("+")).explode("group").set_index("group")
+    out["panel_id"] = out["group_id"].map(units["panel_id"])
+    growth = (units["population_2020"] / units["population_2010"] - 1) * 100
+    out["population_growth_2010_2020"] = out["group_id"].map(growth.where(units["complete"]))
     rc = county_units.groupby(["group_id", "vintage"])["residents_committees"].sum().unstack()
     rc_growth = (rc[2023] / rc[2016].replace(0, np.nan) - 1) * 100
     out["committee_growth_2016_2023"] = out["group_id"].map(rc_growth)
     return out
-
-
-def _census_complete(census: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.Series:
-    """Groups whose counties in 2016 and 2020 are all matched to a census row of 2010 and 2020."""
-    ok = []
-    for year, (_, version) in CENSUS.items():
-        vintage = divisions.VERSIONS[version][0]
-        cw = crosswalk[crosswalk["vintage"] == vintage]
-        matched = cw["county_code"].isin(census.loc[census["census_year"] == year, "county_code"])
-        ok.append(matched.groupby(cw["group_id"]).all())
-    return ok[0].reindex(ok[1].index, fill_value=False) & ok[1]
 
 
 # ---------------------------------------------------------------- bulletins
@@ -385,9 +691,11 @@ def unit_count_comparison(vintages: pd.DataFrame, county_units: pd.DataFrame) ->
 def derive() -> dict[str, pd.DataFrame]:
     """Every processed table, in memory."""
     tables = division_tables()
+    moves = tables.pop("group_moves")
     tables["census_county"] = census_table(tables["county_units"], tables["county_crosswalk"])
-    tables["county_2020"] = county_2020(tables["county_units"], tables["county_crosswalk"],
-                                        tables["census_county"])
+    tables["county_panel"] = county_panel(tables["county_units"], tables["census_county"],
+                                          tables["unit_transitions"], moves)
+    tables["county_2020"] = county_2020(tables["county_units"], tables["census_county"], tables["county_panel"])
     tables["bulletin_series"] = bulletin_series()
     tables["unit_count_comparison"] = unit_count_comparison(tables["division_vintages"],
                                                             tables["county_units"])

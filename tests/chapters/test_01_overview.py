@@ -102,3 +102,54 @@ def test_segmented_trend_with_ar1_errors_recomputed(overview, members):
     # the post-2013 increase is about 100万 a year, well below the pre-2013 one; the surge is clearly positive
     assert overview["post_slope_high"] < overview["pre_slope"]
     assert overview["centenary_step_low"] > 0 and overview["slope_change_high"] < 0
+
+
+# ---------- provinces, 2016–2023 (province_units) ----------
+
+@pytest.fixture(scope="module")
+def province_growth():
+    """Relative change (%) of 居委会 and 村委会 by province, 2016 → 2023, summed here from the county table
+    (not from province_units, which the chapter reads), keyed by the first two digits of the county code."""
+    counties = data.load("county_units")
+    counties = counties.assign(province_code=counties["county_code"].str[:2])
+    wide = counties.groupby(["vintage", "province_code"])[["residents_committees", "village_committees"]].sum()
+    first, last = wide.loc[2016], wide.loc[2023]
+    return first, last, 100 * (last / first - 1)
+
+
+def test_province_growth_range_and_national_weighted_mean(overview, province_growth):
+    first, last, growth = province_growth
+    rc, vc = growth["residents_committees"], growth["village_committees"]
+    assert len(rc) == 31
+    assert overview["prov_rc_national"] == pytest.approx(100 * (last["residents_committees"].sum() / first["residents_committees"].sum() - 1))
+    # the national change is the provinces' changes weighted by their 2016 counts
+    weights = first["village_committees"] / first["village_committees"].sum()
+    assert overview["prov_vc_national"] == pytest.approx(float((weights * vc).sum()))
+    assert overview["prov_rc_min"] == pytest.approx(rc.min()) and overview["prov_rc_max"] == pytest.approx(rc.max())
+    assert overview["prov_vc_min"] == pytest.approx(vc.min()) and overview["prov_vc_max"] == pytest.approx(vc.max())
+    assert overview["prov_rc_median"] == pytest.approx(rc.median())
+    assert overview["prov_vc_median"] == pytest.approx(vc.median())
+    # the prose: "a few per cent in some provinces, over half in others"; names stated in the prose
+    assert rc.idxmin() == "37" and rc.idxmax() == "62"       # 山东, 甘肃
+    assert vc.idxmin() == "51" and vc.idxmax() == "21"       # 四川, 辽宁
+    assert overview["prov_rc_min"] < 5 and overview["prov_rc_max"] > 50
+    assert overview["prov_rc_n_over_30"] == int((rc > 30).sum()) and overview["prov_rc_n_under_10"] == int((rc < 10).sum())
+
+
+def test_five_provinces_dominate_the_national_village_decline(overview, province_growth):
+    first, last, growth = province_growth
+    change = last["village_committees"] - first["village_committees"]
+    five = change.nsmallest(5).index
+    assert set(five) == {"51", "37", "14", "33", "61"}          # 四川 山东 山西 浙江 陕西, as the prose lists them
+    assert overview["prov_vc_top5_share"] == pytest.approx(100 * change[five].sum() / change.sum())
+    assert overview["prov_vc_top5_weight"] == pytest.approx(100 * first.loc[five, "village_committees"].sum()
+                                                           / first["village_committees"].sum())
+    rest = ~change.index.isin(five)
+    assert overview["prov_vc_rest"] == pytest.approx(100 * change[rest].sum() / first.loc[rest, "village_committees"].sum())
+    assert overview["prov_vc_top5_share"] > 80 and overview["prov_vc_top5_weight"] < 40
+    assert abs(overview["prov_vc_median"]) < abs(overview["prov_vc_national"]) / 3   # median far from national
+    assert overview["prov_vc_sichuan_share"] == pytest.approx(100 * change["51"] / change.sum())
+    rc_change = last["residents_committees"] - first["residents_committees"]
+    top = rc_change.nlargest(5).index
+    assert set(top) == {"41", "13", "51", "33", "34"}            # 河南 河北 四川 浙江 安徽
+    assert overview["prov_rc_top5_share"] == pytest.approx(100 * rc_change[top].sum() / rc_change.sum())

@@ -76,3 +76,46 @@ def test_naive_estimate_is_biased_upwards_by_design(vitality):
 def test_poisson_understates_the_standard_error(vitality):
     assert vitality["adjusted_poisson_se"] < vitality["adjusted_nb_se"]
     assert vitality["alpha_nb"] == pytest.approx(truth("meetings_nb_alpha"), abs=0.15)
+
+
+# ---------- provincial datapoints and the province-level check ----------
+
+def _code_units(vintage, column, province=None, city=None):
+    """Units in the codes of ``vintage``, summed from county_units by hand."""
+    table = data.load("county_units")
+    rows = table[table["vintage"] == vintage]
+    rows = rows[rows["province"] == province] if province else rows[rows["city"] == city]
+    return int(rows[column].sum())
+
+
+def test_provincial_figures_as_transcribed(vitality):
+    # 湖南日报 2022-07-01; 江苏 苏政办发〔2022〕60号; 山西日报 (2019); 福州日报 (2021-06)
+    assert vitality["n_provincial_points"] == 20
+    assert vitality["hunan_party_communities"] == 5591 and vitality["hunan_coverage"] == 100
+    assert vitality["jiangsu_yjt_community"] == pytest.approx(94.6)
+    assert vitality["jiangsu_yjt_village"] == pytest.approx(97.5)
+    assert vitality["shanxi_villages"] == 19549
+
+
+def test_province_level_ratio_recomputed_from_the_county_table(vitality):
+    hunan_2021 = _code_units(2021, "residents_committees", province="湖南省")
+    assert vitality["hunan_rc_2021"] == hunan_2021
+    assert vitality["hunan_ratio_2021"] == pytest.approx(100 * 5591 / hunan_2021)
+    assert vitality["hunan_ratio_2022"] == pytest.approx(100 * 5591 / _code_units(2022, "residents_committees", province="湖南省"))
+    assert vitality["hunan_village_ratio_2022"] == pytest.approx(
+        100 * 23702 / _code_units(2022, "village_committees", province="湖南省"))
+    assert vitality["fuzhou_ratio_2021"] == pytest.approx(100 * 514 / _code_units(2021, "residents_committees", city="福州市"))
+    # what the prose says: below 100 yet near it, lower with the later vintage; villages above 100
+    assert 90 < vitality["fuzhou_ratio_2021"] < vitality["hunan_ratio_2021"] < 100 == vitality["hunan_coverage"]
+    assert vitality["hunan_ratio_2022"] < vitality["hunan_ratio_2021"]
+    assert vitality["fuzhou_ratio_2022"] < vitality["fuzhou_ratio_2021"]
+    assert vitality["hunan_village_ratio_2022"] > 100
+
+
+def test_shanxi_village_merger_falls_between_two_vintages(vitality):
+    before, after = _code_units(2019, "village_committees", province="山西省"), _code_units(2020, "village_committees", province="山西省")
+    assert (vitality["shanxi_vc_2019"], vitality["shanxi_vc_2020"]) == (before, after)
+    assert before - after > 4000                                     # "相差四千多个"
+    assert 900 < after - vitality["shanxi_villages"] < 1100          # "还少约一千个"
+    secretaries = 2600 / _code_units(2019, "residents_committees", province="山西省")
+    assert vitality["shanxi_secretaries_per_rc"] == pytest.approx(secretaries)

@@ -89,3 +89,47 @@ def test_share_of_community_intervals_covering_the_mean_recomputed(satisfaction,
         covered += values.mean() - reach <= overall <= values.mean() + reach
     assert satisfaction["share_ci_mean"] == pytest.approx(100 * covered / groups.ngroups)
     assert satisfaction["share_ci_mean"] > 50                # "多数社区" in the 工作启示 box
+
+
+# ---------- survey design (simulated) ----------
+
+@pytest.fixture(scope="module")
+def survey(residents):
+    sizes = data.load("sim_communities").set_index("community_id")["households"].astype(float)
+    frame = residents.assign(score=residents["satisfaction"].astype(float),
+                             households=residents["community_id"].map(sizes))
+    return frame.assign(weight=frame["households"] / frame.groupby("community_id")["score"].transform("size"),
+                        satisfied=(frame["score"] >= 4).astype(float), trust=frame["trust_rc"].astype(float),
+                        cov=frame["building_party_coverage"].astype(float))
+
+
+def test_weighted_mean_and_its_cluster_se_recomputed_with_statsmodels(satisfaction, survey):
+    import numpy as np
+    import statsmodels.formula.api as smf
+    w, y = survey["weight"].to_numpy(), survey["score"].to_numpy()
+    assert satisfaction["sv_mean_weighted"] == pytest.approx(np.average(y, weights=w))
+    assert satisfaction["sv_mean_unweighted"] == pytest.approx(y.mean())
+    assert satisfaction["sv_share_weighted"] == pytest.approx(100 * np.average(survey["satisfied"], weights=w))
+    assert satisfaction["sv_se_naive"] == pytest.approx(y.std(ddof=1) / np.sqrt(len(y)))
+    groups = {"groups": survey["community_id"].factorize()[0]}
+    weighted = smf.wls("score ~ 1", survey, weights=survey["weight"]).fit(cov_type="cluster", cov_kwds=groups)
+    unweighted = smf.ols("score ~ 1", survey).fit(cov_type="cluster", cov_kwds=groups)
+    assert satisfaction["sv_se_weighted"] == pytest.approx(weighted.bse["Intercept"], rel=1e-6)
+    assert satisfaction["sv_se_cluster"] == pytest.approx(unweighted.bse["Intercept"], rel=1e-6)
+    assert satisfaction["sv_kish"] == pytest.approx(len(w) * (w ** 2).sum() / w.sum() ** 2)
+    # what the prose says: weighting moves the mean little; the SE grows with clusters and weights
+    assert abs(satisfaction["sv_mean_weighted"] - satisfaction["sv_mean_unweighted"]) < 0.05
+    assert satisfaction["sv_se_naive"] < satisfaction["sv_se_cluster"] < satisfaction["sv_se_weighted"]
+    assert satisfaction["sv_deff"] > 2
+    assert satisfaction["sv_n_effective"] == pytest.approx(len(w) / satisfaction["sv_deff"], rel=0.01)
+
+
+def test_weighted_regression_agrees_with_the_unweighted_one(satisfaction, survey):
+    import statsmodels.formula.api as smf
+    formula = "score ~ trust + cov + complaints10 + owner"
+    groups = {"groups": survey["community_id"].factorize()[0]}
+    fit = smf.wls(formula, survey, weights=survey["weight"]).fit(cov_type="cluster", cov_kwds=groups)
+    assert satisfaction["sv_wls_trust"] == pytest.approx(fit.params["trust"], rel=1e-6)
+    assert satisfaction["sv_wls_cov_se"] == pytest.approx(fit.bse["cov"], rel=1e-6)
+    assert abs(satisfaction["sv_wls_trust"] - satisfaction["sv_ols_trust"]) < 0.05
+    assert satisfaction["sv_wls_cov_se"] > satisfaction["sv_ols_cov_se"]

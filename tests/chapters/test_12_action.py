@@ -61,3 +61,41 @@ def test_memo_asks_for_an_evidence_label_on_every_reason():
     assert "证据类型" in memo
     for label in ("真实数据", "政策文件", "模拟演示"):
         assert label in memo
+
+
+@pytest.mark.build
+def test_power_table_follows_the_design_effect_and_the_published_iccs(action, published):
+    from statsmodels.stats.power import TTestIndPower
+    iccs = [published("04-participation")["vote_icc"], published("03-satisfaction")["icc_satisfaction"],
+            published("04-participation")["belonging_icc"]]
+    assert action["pw_icc_low"] == pytest.approx(min(iccs)) and action["pw_icc_high"] == pytest.approx(max(iccs))
+
+    def per_arm(icc, m=20, d=0.2):
+        """Smallest number of communities per arm: t test on community means, effect d·√(m/DE), DE = 1+(m−1)ICC."""
+        deff = 1 + (m - 1) * icc
+        n = TTestIndPower().solve_power(effect_size=d * (m / deff) ** 0.5, alpha=0.05, power=0.8)
+        return max(2, int(-(-n // 1)))
+    assert action["pw_total_low"] == 2 * per_arm(min(iccs))
+    assert action["pw_total_high"] == 2 * per_arm(max(iccs))
+    assert action["pw_iid"] == per_arm(0.0)
+    assert action["pw_total_low"] > 4 * action["pw_iid"]          # ignoring the ICC understates the need
+    days_icc = published("06-mechanisms")["mech_sim_icc"]
+    assert action["pw_days_deff"] == pytest.approx(1 + 19 * days_icc)
+    assert action["pw_days_per_arm"] == per_arm(days_icc)
+
+
+@pytest.mark.build
+def test_share_of_districts_large_enough_recomputed(action, units):
+    districts = units[units["county_type"] == "市辖区"]
+    share = 100 * float((districts["residents_committees"] >= action["pw_total_low"]).mean())
+    assert action["pw_share_districts_enough"] == pytest.approx(share)
+    assert action["pw_share_districts_enough"] < 50                # "多数情况下检验力不足"
+
+
+def test_memo_specification_lives_in_the_template_only():
+    memo = (paths.ROOT / "book" / "_static" / "evidence-memo.md").read_text(encoding="utf-8")
+    chapter = (paths.ROOT / "notebooks" / "12-action.md").read_text(encoding="utf-8")
+    for rule in ("作业要求", "篇幅", "评阅要点", "1 + (m − 1)·ICC", "需要多少单位"):
+        assert rule in memo
+    assert "模板分五部分" not in chapter and "一页篇幅" not in chapter
+    assert "evidence-memo.md" in chapter

@@ -1,8 +1,9 @@
 """``cgov report``: the book's diagnosis run on a community's own survey.
 
 :func:`build_report` validates the survey (and optionally the community file) against the codebook of
-:mod:`cgov.sim.codebook`, computes the indicators with :mod:`cgov.models`, suppresses small cells and
-writes an offline HTML report with CSV tables into a new folder — all of it, or nothing.
+:mod:`cgov.codebook`, decides once which respondents every table may release (no community of fewer
+than k), computes the indicators with :mod:`cgov.models`, suppresses small cells and writes an offline
+HTML report for street and community staff, with CSV tables, into a new folder — all of it, or nothing.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import cgov
 from cgov.errors import DataError
-from cgov.report import indicators, privacy, render, validate
-from cgov.sim.codebook import COMMUNITIES, RESIDENTS
+from cgov.report import indicators, output, privacy, render, summary, validate
+from cgov.codebook import COMMUNITIES, RESIDENTS
 
 TITLE = "社区治理诊断报告"
 SIM_BANNER = "本报告所用数据是模拟数据（教学用，非真实数据），其中的数字不描述任何真实社区。"
@@ -21,6 +22,29 @@ SIM_BANNER = "本报告所用数据是模拟数据（教学用，非真实数据
 def load(path: Path, table, drop=()):
     """Read and validate one input file against a codebook table; raise DataError listing every problem."""
     return validate.validate(path, validate.read_cells(path), table, drop)
+
+
+def load_inputs(survey: Path, communities: Path | None, drop=()) -> tuple:
+    """(survey, community file or None), validated; the problems of both files are raised together."""
+    problems, loaded = [], {}
+    for key, path, table, dropped in (("people", survey, RESIDENTS, drop), ("places", communities, COMMUNITIES, ())):
+        if path is None:
+            continue
+        try:
+            loaded[key] = load(Path(path), table, dropped)
+        except validate.SurveyInvalid as exc:
+            problems += exc.problems
+        except DataError as exc:
+            problems.append(exc)
+    people, places = loaded.get("people"), loaded.get("places")
+    if people is not None and places is not None:
+        unknown = validate.Collector(survey)
+        unknown.cells("community_id", ~people["community_id"].isin(places["community_id"]), people["community_id"],
+                      f"社区编号 “{{}}” 不在社区文件 {Path(communities).name} 中 (community not in the community file)")
+        problems += unknown.problems
+    if problems:
+        raise validate.SurveyInvalid(problems)
+    return people, places
 
 
 def check_output(out: Path) -> None:
@@ -37,22 +61,17 @@ def build_report(survey: Path, out: Path, communities: Path | None = None, min_c
         raise ValueError(f"min_cell 不能小于 {privacy.MIN_CELL} (min_cell cannot be below {privacy.MIN_CELL})")
     survey, out = Path(survey), Path(out)
     check_output(out)
-    people = load(survey, RESIDENTS, drop)
-    places = load(Path(communities), COMMUNITIES) if communities else None
-    if places is not None:
-        unknown = ~people["community_id"].isin(places["community_id"])
-        if unknown.any():
-            raise validate.SurveyInvalid(validate._listed(
-                survey, "community_id", unknown, people["community_id"],
-                f"社区编号 “{{}}” 不在社区文件 {Path(communities).name} 中 (community not in the community file)"))
-    results = indicators.compute(people, places, min_cell)
+    people, places = load_inputs(survey, Path(communities) if communities else None, drop)
+    released = privacy.release(survey, people, min_cell)
+    results = indicators.compute(released.survey, places, min_cell)
     simulated = "is_simulated" in people and bool(people["is_simulated"].all())
     intro = [f"数据文件：{survey.name}（sha256 {hashlib.sha256(survey.read_bytes()).hexdigest()[:16]}…）"
-             + (f"；社区文件：{Path(communities).name}" if communities else ""),
-             f"由 cgov {cgov.__version__} 按《基层党建引领社区治理》一书的编码表和方法生成。为保护受访者，"
-             f"任何少于 {min_cell} 人的表格格子都不显示（显示为 “—”）"
-             + (f"；生成报告时去掉了列：{'、'.join(drop)}" if drop else "") + "。"]
+             + (f"；社区文件：{Path(communities).name}" if communities else "")
+             + (f"；生成报告时去掉了列：{'、'.join(drop)}" if drop else "") + "。",
+             f"由 cgov {cgov.__version__} 按《基层党建引领社区治理》一书的编码表和方法生成；CSV 表格中比率为 0–1 的小数，"
+             f"隐藏的格子留空（suppressed 列为 True）。"]
     by_name = {r.name: r for r in results}
-    page = render.page(TITLE, intro, results, render.figures(by_name), SIM_BANNER if simulated else "")
-    render.write_atomically(out, {"report.html": page, **{f"tables/{r.name}.csv": r.frame for r in results}})
+    page = render.page(TITLE, intro, summary.summary(by_name, released), results, render.figures(by_name),
+                       SIM_BANNER if simulated else "")
+    output.write_atomically(out, {"report.html": page, **{f"tables/{r.name}.csv": r.frame for r in results}})
     return results

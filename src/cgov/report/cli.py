@@ -2,9 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
+import cgov
+from cgov.errors import DataError
 from cgov.report.privacy import MIN_CELL
+
+#: Exit status of an unexpected error (BSD sysexits EX_SOFTWARE); bad input exits with 1.
+INTERNAL_ERROR = 70
 
 
 def min_cell(text: str) -> int:
@@ -33,9 +42,42 @@ def register(commands) -> None:
     parser.set_defaults(run=run)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (the session ended, ``kill``): unwinds like Ctrl-C, so partial output is removed."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+@contextmanager
+def sigterm_like_sigint():
+    """While the report is made, SIGTERM unwinds the program as Ctrl-C does instead of killing it outright."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(args: argparse.Namespace) -> int:
+    """Make the report; bad input is a DataError (exit 1), anything unexpected a short plea to report it."""
     from cgov.report import build_report
 
-    build_report(args.survey, args.out, args.communities, args.min_cell, tuple(args.drop))
+    try:
+        with sigterm_like_sigint():
+            build_report(args.survey, args.out, args.communities, args.min_cell, tuple(args.drop))
+    except (DataError, OSError):
+        raise
+    except Terminated:
+        print("已中止，没有写出任何报告文件 (terminated: no report was written)", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except Exception as exc:  # noqa: BLE001 — whatever it is, the user gets a message, not a traceback
+        if os.environ.get("CGOV_DEBUG"):
+            raise
+        print(f"内部错误，请报告 (internal error, please report): cgov {cgov.__version__}, {type(exc).__name__}；"
+              f"没有写出任何报告文件 (no report was written). 设置环境变量 CGOV_DEBUG=1 可显示详细信息 "
+              f"(set CGOV_DEBUG=1 for details).", file=sys.stderr)
+        return INTERNAL_ERROR
     print(f"报告已写入 (report written to) {args.out / 'report.html'}")
     return 0

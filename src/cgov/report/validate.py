@@ -6,6 +6,7 @@ with the header in line 1. Answers may be given as codes or as the codebook's an
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -13,28 +14,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from cgov.codebook import Table, Var, YES_NO
 from cgov.errors import DataError
 from cgov.report import privacy
-from cgov.sim.codebook import Table, Var
+from cgov.schema import MAX_LISTED, Collector, Problems as SurveyInvalid, stripped, typed_frame
 
-#: Problems listed one by one per column and kind; further ones are counted in one line.
-MAX_LISTED = 5
-#: Columns that may be absent from a real survey (the simulated files carry them).
-OPTIONAL_COLUMNS = ("is_simulated",)
+#: Columns a survey may carry beyond the codebook: a file of the book's simulated data says so in this one.
+OPTIONAL_COLUMNS = {"is_simulated": Var("is_simulated", "boolean", "是否模拟数据", "本行是否模拟数据", YES_NO,
+                                        kind="record")}
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TYPE_ZH = {"integer": "整数", "number": "数值", "boolean": "是/否", "date": "日期（YYYY-MM-DD）", "string": "文字"}
-_BOOLEAN = {"true": True, "false": False, "1": True, "0": False, "是": True, "否": False}
 
-
-class SurveyInvalid(DataError):
-    """All the problems found in one input, each a :class:`DataError`; printed one per line."""
-
-    def __init__(self, problems: list[DataError]):
-        self.problems = problems
-        super().__init__(problems[0].path, f"共 {len(problems)} 处问题 ({len(problems)} problems)")
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+__all__ = ["MAX_LISTED", "Collector", "SurveyInvalid", "read_cells", "validate"]
 
 
 def read_cells(path: Path) -> pd.DataFrame:
@@ -48,8 +38,8 @@ def read_cells(path: Path) -> pd.DataFrame:
         raise DataError(path, "不是有效的 .xlsx 工作簿；旧式 .xls 请另存为 .xlsx 或 CSV (not a valid .xlsx workbook)")
     else:
         frame = _read_csv(path, _decode(path, raw))
+    frame = _without_blank_headers(path, stripped(frame))
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
     frame = frame[(frame != "").any(axis=1)]
     if frame.empty:
         raise DataError(path, "只有表头，没有数据行 (no data rows below the header)", row=2)
@@ -57,8 +47,12 @@ def read_cells(path: Path) -> pd.DataFrame:
 
 
 def _decode(path: Path, raw: bytes) -> str:
-    if not raw.strip():
+    if not raw.removeprefix(codecs.BOM_UTF8).strip():
         raise DataError(path, "文件是空的 (the file is empty)")
+    if _utf16(raw):
+        raise DataError(path, "文件是 UTF-16 编码（Excel 的“Unicode 文本”），本工具只读 UTF-8 或 GBK 编码的 CSV；"
+                              "请在 Excel 中另存为“CSV UTF-8（逗号分隔）” (UTF-16 text is not supported: save the "
+                              "sheet as CSV UTF-8)")
     bad = _CONTROL.search(raw)  # no byte of UTF-8 or GBK text is a control character other than tab and newline
     if bad:
         raise DataError(path, "含有控制字符，不是文本 CSV 文件 (contains control characters: not a text CSV file)",
@@ -71,18 +65,40 @@ def _decode(path: Path, raw: bytes) -> str:
     raise DataError(path, "既不是 UTF-8 也不是 GBK 编码的文本 CSV 文件 (neither UTF-8 nor GBK text: not a CSV file)")
 
 
+def _utf16(raw: bytes) -> bool:
+    """UTF-16 text: a UTF-16 byte-order mark, or ASCII text with every other byte zero."""
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return True
+    head = raw[:2000]
+    return len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
+
+
 def _read_csv(path: Path, text: str) -> pd.DataFrame:
     header = next(csv.reader(io.StringIO(text)), [])
-    names = [h.strip() for h in header]
+    names = [h.strip() for h in header if h.strip()]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise DataError(path, f"表头中列名重复 (repeated column names): {', '.join(repeated)}", row=1)
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        opened = _unclosed_quote(text)
+        if opened:
+            raise DataError(path, "引号不配对：这一行开始的带引号的内容没有结束引号 (unbalanced quote: the quoted "
+                                  "field starting in this line is never closed)", row=opened) from None
         line = re.search(r"line (\d+)", str(exc))
-        raise DataError(path, "CSV 格式错误，某行的列数与表头不一致或引号不配对 (malformed CSV: wrong number of "
-                              "fields or unbalanced quotes)", row=int(line[1]) if line else None) from None
+        raise DataError(path, "CSV 格式错误，某行的列数与表头不一致 (malformed CSV: wrong number of fields)",
+                        row=int(line[1]) if line else None) from None
+
+
+def _unclosed_quote(text: str) -> int | None:
+    """File line where a quoted field opens that no later quote closes, or None (a doubled "" toggles twice)."""
+    inside, opened = False, 0
+    for match in re.finditer('"', text):
+        inside = not inside
+        if inside:
+            opened = match.start()
+    return text.count("\n", 0, opened) + 1 if inside else None
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
@@ -96,93 +112,51 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _column_letter(position: int) -> str:
+    """Spreadsheet column name of a 1-based position (1 → A, 27 → AA)."""
+    letters = ""
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _without_blank_headers(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop columns whose header cell is blank and which hold nothing (Excel leaves them); refuse the others."""
+    blank = [i for i, c in enumerate(frame.columns) if not str(c).strip() or re.fullmatch(r"Unnamed: \d+", str(c))]
+    for i in blank:
+        if (frame.iloc[:, i] != "").any():
+            raise DataError(path, f"第 {i + 1} 列（{_column_letter(i + 1)} 列）的表头为空，但该列有内容；请填写列名或删除"
+                                  f"该列 (column {i + 1} has no name but holds data: name it or delete it)", row=1)
+    return frame.iloc[:, [i for i in range(frame.shape[1]) if i not in blank]]
+
+
 def validate(path: Path, cells: pd.DataFrame, table: Table, drop=()) -> pd.DataFrame:
     """Typed columns of ``table`` from ``cells``; raise :class:`SurveyInvalid` listing every problem."""
-    problems: list[DataError] = []
+    problems = Collector(path)
     for name in drop:
         if name not in cells.columns:
-            problems.append(DataError(path, f"没有名为 “{name}” 的列，无法用 --drop 去掉 (no such column to drop)"))
+            problems.add(f"没有名为 “{name}” 的列，无法用 --drop 去掉 (no such column to drop)")
     cells = cells.drop(columns=[c for c in drop if c in cells.columns])
     known = {v.name: v for v in table.variables}
     for column in cells.columns:
         what = privacy.identifying_name(column)
         if what:
-            problems.append(DataError(path, f"列名表明它可能含有可识别个人的信息：{what}；请删除该列，或用 "
-                                            f"--drop {column} 在生成报告时去掉 (identifying column: remove it "
-                                            f"or pass --drop)", row=1, column=column))
-        elif column not in known:
-            problems.append(DataError(path, f"不是编码表中的变量；请改成编码表中的列名，或用 --drop {column} 去掉 "
-                                            f"(not a codebook variable: rename it or pass --drop)", row=1,
-                                      column=column))
+            problems.add(f"列名表明它可能含有可识别个人的信息：{what}；请删除该列，或用 --drop {column} 在生成报告时"
+                         f"去掉 (identifying column: remove it or pass --drop)", row=1, column=column)
+        elif column not in known and column not in OPTIONAL_COLUMNS:
+            problems.add(f"不是编码表中的变量；请改成编码表中的列名，或用 --drop {column} 去掉 "
+                         f"(not a codebook variable: rename it or pass --drop)", row=1, column=column)
     for column in cells.columns:
         found = privacy.identifying_content(cells[column])
         if found:
             what, position = found
-            problems.append(DataError(path, f"内容像是{what}，可以识别个人；请删除这些内容或用 --drop {column} 去掉 "
-                                            f"(cells look like personal identifiers)", row=int(cells.index[position]) + 2,
-                                      column=column))
-    missing = [v.name for v in table.variables
-               if v.name not in cells.columns and v.required and v.name not in OPTIONAL_COLUMNS]
-    for name in missing:
-        problems.append(DataError(path, f"缺少必需的列（{known[name].label}）(required column missing)", row=1,
-                                  column=name))
-    typed = {}
+            problems.add(f"内容像是{what}，可以识别个人；请删除这些内容或用 --drop {column} 去掉 "
+                         f"(cells look like personal identifiers)", row=int(cells.index[position]) + 2, column=column)
     for var in table.variables:
-        if var.name in cells.columns:
-            typed[var.name], found = _convert(path, cells[var.name], var)
-            problems += found
-    frame = pd.DataFrame(typed, index=cells.index)
-    for key in table.primary_key:
-        if key in frame.columns:
-            problems += _listed(path, key, frame[key].duplicated(keep=False) & frame[key].notna(),
-                                frame[key], "编号 “{}” 重复出现 (duplicated identifier)")
-    if problems:
-        raise SurveyInvalid(problems)
+        if var.name not in cells.columns and var.required:
+            problems.add(f"缺少必需的列（{var.label}）(required column missing)", row=1, column=var.name)
+    fields = table.fields() + [OPTIONAL_COLUMNS[c].field() for c in OPTIONAL_COLUMNS if c in cells.columns]
+    frame = typed_frame(cells, fields, problems, table.primary_key)
+    problems.raise_if_any()
     return frame
-
-
-def _convert(path: Path, text: pd.Series, var: Var) -> tuple[pd.Series, list[DataError]]:
-    """One column converted to its codebook type, and the problems of its cells."""
-    blank = text == ""
-    problems = _listed(path, var.name, blank, text, "必填值为空 (required value is empty)") if var.required else []
-    present = text.where(~blank)
-    if var.answers:
-        labels = {label: str(code) for code, label in var.answers}
-        present = present.map(lambda v: labels.get(v, v), na_action="ignore")
-    if var.type in ("integer", "number"):
-        values = pd.to_numeric(present, errors="coerce")
-        bad = present.notna() & (values.isna() | ((values % 1 != 0) if var.type == "integer" else False))
-        values = values.mask(bad).astype("Int64" if var.type == "integer" else "Float64")
-    elif var.type == "boolean":
-        values = present.map(lambda v: _BOOLEAN.get(v.lower()), na_action="ignore").astype("boolean")
-        bad = present.notna() & values.isna()
-    elif var.type == "date":
-        values = pd.to_datetime(present, format="%Y-%m-%d", errors="coerce")
-        bad = present.notna() & values.isna()
-    else:
-        values, bad = present.astype("string"), pd.Series(False, index=text.index)
-    problems += _listed(path, var.name, bad, text, f"值 “{{}}” 不是{_TYPE_ZH[var.type]} (not a valid {var.type})")
-    if var.minimum is not None:
-        problems += _listed(path, var.name, (values < var.minimum).fillna(False), text,
-                            f"值 {{}} 小于最小值 {var.minimum:g} (below the minimum {var.minimum:g})")
-    if var.maximum is not None:
-        problems += _listed(path, var.name, (values > var.maximum).fillna(False), text,
-                            f"值 {{}} 大于最大值 {var.maximum:g} (above the maximum {var.maximum:g})")
-    if var.answers and var.type == "string":
-        allowed = [code for code, _ in var.answers]
-        problems += _listed(path, var.name, values.notna() & ~values.isin(allowed), text,
-                            f"值 “{{}}” 不是允许的编码 {'、'.join(allowed)} (not an allowed code)")
-    return values, problems
-
-
-def _listed(path: Path, column: str, mask: pd.Series, text: pd.Series, message: str) -> list[DataError]:
-    """One DataError per flagged cell, the first MAX_LISTED of them, then one line counting the rest."""
-    mask = mask.astype(bool)
-    if not mask.any():
-        return []
-    rows = mask[mask].index
-    out = [DataError(path, message.format(text[i]), row=int(i) + 2, column=column) for i in rows[:MAX_LISTED]]
-    if len(rows) > MAX_LISTED:
-        out.append(DataError(path, f"同类问题另有 {len(rows) - MAX_LISTED} 行 ({len(rows) - MAX_LISTED} more rows "
-                                   f"with the same problem)", column=column))
-    return out

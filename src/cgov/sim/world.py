@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cgov import variables as V
 from cgov.sim import codebook
 from cgov.sim.parameters import SBD_COHORTS, SBD_SHARES, logistic_icc, value as P
 
@@ -61,8 +62,9 @@ def _nb(rng, mu, alpha):
 
 
 def complaints10(frame: pd.DataFrame) -> np.ndarray:
-    """The complaints predictor the generator uses: (complaints per 1,000 households − mean) / 10."""
-    return (frame["baseline_complaints"].to_numpy(float) - P("complaints_mean")) / 10
+    """The complaints predictor the generator uses, :func:`cgov.variables.complaints10` of a community table
+    (its centre is the simulated mean, parameter ``complaints_mean``)."""
+    return V.complaints10(frame["baseline_complaints"].to_numpy(float))
 
 
 def simulate(design: Design = Design()) -> World:
@@ -85,7 +87,7 @@ def _communities(rng, d: Design) -> pd.DataFrame:
     households = np.maximum(300, np.round(np.exp(rng.normal(np.log(2500), 0.4, n)))).astype(int)
     log_c = np.log(P("complaints_mean")) + np.take(TYPE_LOG_COMPLAINTS, kind) - 0.1 + rng.normal(0, 0.4, n)
     complaints = np.round(np.exp(log_c), 1)
-    c10 = (complaints - P("complaints_mean")) / 10
+    c10 = V.complaints10(complaints)
     coverage = np.round(_expit(P("coverage_logit_mean") + P("coverage_targeting") * c10
                                + rng.normal(0, P("coverage_noise_sd"), n)), 3)
     staff = np.maximum(3, np.round(households / 1000 * P("staff_per_1000_households") + rng.normal(0, 1, n)))
@@ -128,11 +130,11 @@ def _residents(rng, d: Design, com: pd.DataFrame) -> pd.DataFrame:
     kind = pd.Index(TYPES).get_indexer(com["community_type"])[idx]
     coverage = com["building_party_coverage"].to_numpy()[idx]
     c10 = complaints10(com)[idx]
-    age = np.clip(np.round(rng.normal(47, 17, n)), 18, 90).astype(int)
+    age = np.clip(np.round(rng.normal(V.AGE_CENTRE, 17, n)), 18, 90).astype(int)
     male = rng.random(n) < 0.48
     owner = rng.random(n) < np.take(TYPE_OWNER_SHARE, kind)
     tenure = np.minimum(age - 18, np.floor(rng.gamma(2.0, np.take(TYPE_TENURE_SCALE, kind) / 2))).astype(int)
-    party = rng.random(n) < _expit(P("party_logit_base") + P("party_age") * (age - 47) + P("party_male") * male)
+    party = rng.random(n) < _expit(P("party_logit_base") + P("party_age") * (age - V.AGE_CENTRE) + P("party_male") * male)
     # Belonging: two correlated factors (认同感, 凝聚力) shifted by the community and the person.
     shift = (P("belonging_community_sd") * rng.normal(0, 1, len(com))[idx] + P("belonging_party") * party
              + P("belonging_tenure") * (tenure - 8) + P("belonging_owner") * owner)
@@ -152,10 +154,10 @@ def _residents(rng, d: Design, com: pd.DataFrame) -> pd.DataFrame:
                   + P("satisfaction_complaints") * c10 + P("satisfaction_owner") * owner + rng.logistic(0, 1, n))
     satisfaction = _ordinal(sat_latent, [P(f"satisfaction_cut_{j}") for j in range(1, 5)])
     commodity = kind == TYPES.index("商品房")
-    vote_logit = (P("vote_base") + P("vote_party") * party + P("vote_belonging") * (score - 3)
-                  + P("vote_age") * (age - 47) / 10 + P("vote_owner_commodity") * (owner & commodity)
+    vote_logit = (P("vote_base") + P("vote_party") * party + P("vote_belonging") * (score - V.BELONGING_MIDPOINT)
+                  + P("vote_age") * V.age10(age) + P("vote_owner_commodity") * (owner & commodity)
                   + P("vote_community_sd") * rng.normal(0, 1, len(com))[idx])
-    mu_act = np.exp(P("activities_base") + P("activities_party") * party + P("activities_belonging") * (score - 3)
+    mu_act = np.exp(P("activities_base") + P("activities_party") * party + P("activities_belonging") * (score - V.BELONGING_MIDPOINT)
                     + P("activities_coverage") * coverage)
     return pd.DataFrame({
         "resident_id": [f"R{i + 1:05d}" for i in range(n)],
@@ -180,8 +182,8 @@ def _workers(rng, com: pd.DataFrame) -> pd.DataFrame:
     tenure = np.minimum(age - 22, np.floor(rng.gamma(2.0, 2.5, n))).astype(int)
     pay = np.round(P("pay_base") + P("pay_tenure") * tenure + street_pay[street_index[idx]]
                    + rng.normal(0, P("pay_resid_sd"), n)).astype(int)
-    hours = np.clip(np.round(rng.normal(48, 6, n)), 35, 70).astype(int)
-    pay_k, hours10 = (pay - 5500) / 1000, (hours - 48) / 10
+    hours = np.clip(np.round(rng.normal(V.HOURS_CENTRE, 6, n)), 35, 70).astype(int)
+    pay_k, hours10 = V.pay_k(pay), V.hours10(hours)
     intention = rng.random(n) < _expit(P("intention_base") + P("intention_pay") * pay_k
                                        + P("intention_hours") * hours10 + P("intention_male") * male)
     hazard = P("exit_base_rate") * np.exp(P("exit_pay") * pay_k + P("exit_hours") * hours10
