@@ -184,6 +184,7 @@ def site_pages(site: Path) -> list[Path]:
 
 def optimise_site(site: Path) -> None:
     """Figures and style sheets of the written ``site`` (idempotent: a rebuild may run it again)."""
+    site = site.resolve()
     for page in site_pages(site):
         html = page.read_text(encoding="utf-8")
         lighter = sized_images(html, page)
