@@ -1,14 +1,13 @@
 """Sphinx extension: pages that stay light on a mid-range phone (issue 19), with no edit to the chapters.
 
-Per page, while Sphinx writes it (:func:`light_body`):
-
-- the chapter's download box folds into one line (``<details>``) so that the title and the learning
-  objectives fill a phone's first screen;
-- code keeps its colours with fewer elements: Pygments tokens whose colour is the code block's own
-  (names, punctuation, whitespace) lose their ``<span>`` (:func:`plain_token_classes`).
+Per page, while Sphinx writes it: the chapter's download box folds into one line (``<details>``) so that
+the title and the learning objectives fill a phone's first screen.
 
 After the build, on the written site (:func:`optimise_site`):
 
+- code keeps its colours with fewer elements: Pygments tokens whose colour is the code block's own
+  (names, punctuation, whitespace) lose their ``<span>`` (:func:`plain_token_classes`; the theme writes
+  ``pygments.css`` only when the build finishes);
 - figures: each PNG also as lossless WebP when that is smaller (pixel for pixel the same), with
   explicit ``width``/``height`` (no layout shift), ``loading="lazy"`` and ``decoding="async"``;
 - render-blocking CSS: the theme's style sheets keep only the rules the site's pages and scripts use
@@ -60,8 +59,8 @@ def plain_token_classes(pygments_css: str) -> set[str]:
     """Pygments token classes drawn exactly like the code block's own text in every colour theme:
     a colour equal to the block's and no other property."""
     plain: set[str] | None = None
-    for theme in set(re.findall(r'html\[data-theme="(\w+)"\] \.highlight \{', pygments_css)):
-        prefix = re.escape(f'html[data-theme="{theme}"] .highlight')
+    themes = set(re.findall(r'html\[data-theme="(\w+)"\] \.highlight \{', pygments_css))
+    for prefix in [re.escape(f'html[data-theme="{t}"] .highlight') for t in themes] or [r"(?<![\w\]] )\.highlight"]:
         base = re.search(rf"{prefix} \{{[^}}]*color: (#\w+)", pygments_css)
         if base is None:
             return set()
@@ -79,18 +78,9 @@ def unwrap_tokens(body: str, classes: set[str]) -> str:
     return _PRE.sub(lambda m: token.sub(r"\1", m.group(0)), body)
 
 
-def light_body(body: str, classes: set[str]) -> str:
-    """One page's body made lighter: download box folded, plain code tokens unwrapped."""
-    return unwrap_tokens(fold_downloads(body), classes)
-
-
 def _page_context(app, pagename, templatename, context, doctree) -> None:
-    if "body" not in context:
-        return
-    if not hasattr(app, "cgov_plain_tokens"):
-        css = Path(app.outdir) / "_static" / "pygments.css"
-        app.cgov_plain_tokens = plain_token_classes(css.read_text(encoding="utf-8")) if css.is_file() else set()
-    context["body"] = light_body(context["body"], app.cgov_plain_tokens)
+    if "body" in context:
+        context["body"] = fold_downloads(context["body"])
 
 
 # ---------- after the build: figures and style sheets ----------
@@ -185,9 +175,11 @@ def site_pages(site: Path) -> list[Path]:
 def optimise_site(site: Path) -> None:
     """Figures and style sheets of the written ``site`` (idempotent: a rebuild may run it again)."""
     site = site.resolve()
+    pygments = site / "_static" / "pygments.css"  # written by the theme when the build finishes
+    plain = plain_token_classes(pygments.read_text(encoding="utf-8")) if pygments.is_file() else set()
     for page in site_pages(site):
         html = page.read_text(encoding="utf-8")
-        lighter = sized_images(html, page)
+        lighter = sized_images(unwrap_tokens(html, plain), page)
         if lighter != html:
             page.write_text(lighter, encoding="utf-8")
     purge_css(site)
