@@ -138,6 +138,7 @@ def purge_css(site: Path) -> dict[str, list[int]]:
 
 
 _STYLESHEET = re.compile(r'<link (?=[^>]*rel="stylesheet")[^>]*?href="([^"]+)"[^>]*>\s*')
+_BUNDLE = re.compile(r"cgov-[0-9a-f]{12}\.css")
 _CSS_URL = re.compile(r'url\((["\']?)(?!data:|https?:|/|#)([^"\')]+)\1\)')
 _CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']([^"\']+)["\']\)?\s*;')
 
@@ -188,6 +189,10 @@ def optimise_site(site: Path) -> None:
         bundled = bundle_css(page, html, site / "_static")
         if bundled != html:
             page.write_text(bundled, encoding="utf-8")
+    used = {name for page in site_pages(site) for name in _BUNDLE.findall(page.read_text(encoding="utf-8"))}
+    for stale in (site / "_static").glob("cgov-*.css"):
+        if _BUNDLE.fullmatch(stale.name) and stale.name not in used:
+            stale.unlink()  # a bundle an earlier build wrote that no page links any more
 
 
 def _build_finished(app, exception) -> None:
