@@ -76,3 +76,4 @@ def test_published_tables_round_by_the_same_rule():
 
     table = glue.formatted(pd.DataFrame({"x": [16.45, 2.25], "n": [1, 2], "name": ["a", "b"]}), ".1f")
     assert table["x"].tolist() == ["16.5", "2.3"] and table["n"].tolist() == [1, 2]
+

@@ -489,6 +489,7 @@ def test_interval_coverage_refuses_too_few_replications_and_bad_input(est, se, m
     with pytest.raises(ValueError, match=message):
         interval_coverage(est, se, 0.0)
 
+
 # ---- cluster_power: design effect, closed form, simulation --------------------------------------
 
 def test_design_effect_by_hand():
@@ -626,3 +627,114 @@ def test_survey_mean_bad_input_is_a_clear_error():
         survey_mean(sample.assign(w=sample["w"].where(sample.index != 5, 0)), "y", "w", "c")
     with pytest.raises(ValueError, match="只有一个聚类"):
         survey_mean(sample.assign(h=np.where(sample["c"] == 0, "solo", "rest")), "y", "w", "c", strata="h")
+
+
+# ---- group_time_att and observed_icc (w2-embed) ----
+
+def _staggered_panel(seed=3):
+    rng = np.random.default_rng(seed)
+    units = np.arange(60)
+    cohort = np.select([units < 15, units < 30, units < 45], [2003, 2005, 2007], np.nan)
+    rows = []
+    for i, g in zip(units, cohort):
+        level = rng.normal()
+        for t in range(2000, 2010):
+            effect = 0.0 if np.isnan(g) or t < g else 1.0 + 0.5 * (t - g) + (g - 2003) / 4
+            rows.append({"unit": i, "year": t, "g": g, "y": level + 0.2 * (t - 2000) + effect + rng.normal(0, 0.3)})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("control, library", [("not_yet", "not_yet_treated"), ("never", "never_treated")])
+def test_group_time_att_equals_diff_diff_callaway_santanna(control, library):
+    import diff_diff
+    panel = _staggered_panel()
+    mine = M.group_time_att(panel, "y", "unit", "year", "g", control=control).set_index(["cohort", "time"])
+    fit = diff_diff.CallawaySantAnna(control_group=library, estimation_method="reg", base_period="universal").fit(
+        panel.assign(first=panel["g"].fillna(0).astype(int)), "y", "unit", "year", "first")
+    theirs = pd.Series({(int(g), int(t)): v["effect"] for (g, t), v in fit.group_time_effects.items()})
+    common = theirs.index.intersection(mine.index)
+    assert len(common) >= 20
+    assert np.allclose(mine.loc[common, "estimate"], theirs[common], atol=1e-10)
+
+
+def test_group_time_att_by_hand_on_a_tiny_panel():
+    # cohort 2 adopts in year 2; unit 3 never; unit 4 adopts in year 3 (not yet treated in year 2)
+    panel = pd.DataFrame({"unit": [1, 1, 1, 2, 2, 2, 3, 3, 3], "year": [1, 2, 3] * 3,
+                          "g": [2, 2, 2, np.nan, np.nan, np.nan, 3, 3, 3],
+                          "y": [1.0, 4.0, 5.0, 1.0, 2.0, 2.5, 2.0, 3.0, 6.0]})
+    att = M.group_time_att(panel, "y", "unit", "year", "g").set_index(["cohort", "time"])["estimate"]
+    assert att[(2, 2)] == pytest.approx((4 - 1) - ((2 - 1) + (3 - 2)) / 2)   # never + not-yet-treated
+    assert att[(2, 3)] == pytest.approx((5 - 1) - (2.5 - 1))                  # unit 3 only: unit 2 adopted
+    with pytest.raises(ValueError, match="control"):
+        M.group_time_att(panel, "y", "unit", "year", "g", control="later")
+
+
+def test_group_time_att_refuses_an_unbalanced_panel():
+    panel = _staggered_panel().iloc[1:]
+    with pytest.raises(ValueError, match="不平衡"):
+        M.group_time_att(panel, "y", "unit", "year", "g")
+
+
+def test_observed_icc_matches_a_simulation_and_the_limits():
+    rng = np.random.default_rng(7)
+    sd, mean = 0.6, 0.4
+    icc = M.observed_icc(sd, mean)
+    u = rng.normal(0, sd, 400_000)
+    from scipy.optimize import brentq
+    eta = brentq(lambda e: np.mean(1 / (1 + np.exp(-(e + u)))) - mean, -10, 10)
+    p = 1 / (1 + np.exp(-(eta + u)))
+    assert icc == pytest.approx(p.var() / (mean * (1 - mean)), rel=0.02)
+    assert M.observed_icc(0.0, mean) == pytest.approx(0.0, abs=1e-12)
+    assert icc < M.logistic_icc(sd)              # the 0/1 scale ICC is smaller than the latent one
+    with pytest.raises(ValueError, match="mean"):
+        M.observed_icc(sd, 1.2)
+
+
+def test_event_study_by_cohort_equals_diff_diff_sun_abraham():
+    import diff_diff
+    panel = _staggered_panel()
+    mine = M.event_study(panel, "y", "unit", "year", "g", by_cohort=True).set_index("event_time")["estimate"]
+    fit = diff_diff.SunAbraham(control_group="never_treated", cluster="unit").fit(
+        panel.assign(first=panel["g"].fillna(0).astype(int)), "y", "unit", "year", "first")
+    theirs = pd.Series({int(e): v["effect"] for e, v in fit.event_study_effects.items() if int(e) != -1})
+    assert len(theirs) >= 10
+    assert np.allclose(mine.reindex(theirs.index), theirs, atol=1e-8)
+
+
+# ---- its_ar1: ITS with AR(1) errors (GLSAR) ---------------------------------------------------------
+
+def test_its_ar1_recovers_the_break_and_the_error_autocorrelation():
+    from scipy.signal import lfilter
+    rng = np.random.default_rng(7)
+    n, phi = 400, 0.6
+    t = np.arange(n)
+    errors = lfilter([1.0], [1.0, -phi], rng.normal(size=n))
+    series = pd.DataFrame({"t": t, "y": 1.0 + 0.01 * t - 2.0 * (t >= 200) + errors})
+    fit = M.its_ar1(series, "y", "t", 200).set_index("term")
+    assert fit.loc["level_change", "conf_low"] <= -2.0 <= fit.loc["level_change", "conf_high"]
+    assert fit["rho"].iloc[0] == pytest.approx(phi, abs=0.1)
+    # same point estimates as one Cochrane–Orcutt step (quasi-differencing) with that rho, done by hand
+    rho = fit["rho"].iloc[0]
+    x = M.its(series, "y", "t", 200)   # HAC version: same design, OLS point estimates
+    assert list(x["term"]) == list(fit.index)
+    design = np.column_stack([np.ones(n), t, (t >= 200), np.where(t >= 200, t - 200, 0)]).astype(float)
+    y = series["y"].to_numpy()
+    beta = np.linalg.lstsq(design[1:] - rho * design[:-1], y[1:] - rho * y[:-1], rcond=None)[0]
+    assert fit["estimate"].to_numpy() == pytest.approx(beta, rel=1e-6, abs=1e-6)
+
+
+def test_its_ar1_covers_better_than_hac_in_short_autocorrelated_series():
+    from scipy.signal import lfilter
+    rng = np.random.default_rng(11)
+    hits = {"hac": [], "ar1": []}
+    for _ in range(200):
+        t = np.arange(72)
+        shocks = rng.normal(size=72)
+        shocks[0] /= np.sqrt(1 - 0.5 ** 2)
+        y = 0.05 * t - 2.0 * (t >= 36) + lfilter([1.0], [1.0, -0.5], shocks)
+        series = pd.DataFrame({"t": t, "y": y})
+        for name, fit in [("hac", M.its(series, "y", "t", 36)), ("ar1", M.its_ar1(series, "y", "t", 36))]:
+            row = fit.set_index("term").loc["slope_change"]
+            hits[name].append(row["conf_low"] <= 0.0 <= row["conf_high"])
+    assert np.mean(hits["ar1"]) > np.mean(hits["hac"]) + 0.05
+    assert np.mean(hits["ar1"]) > 0.85

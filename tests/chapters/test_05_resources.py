@@ -108,3 +108,47 @@ def test_turnover_levels_match_calibration(resources):
     assert 10 <= resources["exit_rate"] <= 30                # exits per 100 worker-years
     assert resources["km_low_pay"] < resources["km_high_pay"]
     assert resources["gov_share_mean"] == pytest.approx(80, abs=4)   # Beta(8, 2) mean
+
+
+# ---------- ageing against the committee load (census 2020) ----------
+
+@pytest.fixture(scope="module")
+def ageing_rows():
+    """County rows with a committee load and census 2020 age shares, joined with the csv module."""
+    shares = {r["county_code"]: r for r in rows("processed", "census_county")
+              if r["census_year"] == "2020" and r["match"] in ("code", "name") and r["county_code"]}
+    out = []
+    for r in rows("processed", "county_2020"):
+        if r["urban_residents_per_committee"] != "" and r["county_code"] in shares:
+            kind = r["county_type"] if r["county_type"] in ("市辖区", "县级市", "县") else "其他"
+            out.append({"kind": kind, "load": float(r["urban_residents_per_committee"]),
+                        "share60": float(shares[r["county_code"]]["share_60plus"]),
+                        "share65": float(shares[r["county_code"]]["share_65plus"])})
+    return out
+
+
+def test_ageing_rank_correlations_recomputed_with_scipy(resources, ageing_rows):
+    from scipy.stats import spearmanr
+    assert resources["age_n_counties"] == len(ageing_rows)
+    every = spearmanr([r["load"] for r in ageing_rows], [r["share60"] for r in ageing_rows])[0]
+    assert resources["age_rho"] == pytest.approx(every, abs=1e-9)
+    assert resources["age_rho65"] == pytest.approx(
+        spearmanr([r["load"] for r in ageing_rows], [r["share65"] for r in ageing_rows])[0], abs=1e-9)
+    for key, kind in [("age_rho_district", "市辖区"), ("age_rho_county", "县")]:
+        part = [r for r in ageing_rows if r["kind"] == kind]
+        assert resources[key] == pytest.approx(spearmanr([r["load"] for r in part], [r["share60"] for r in part])[0],
+                                               abs=1e-9)
+        assert resources[f"{key}_low"] < resources[key] < resources[f"{key}_high"]
+    # the finding in the prose: opposite signs in districts and counties, both intervals away from zero
+    assert resources["age_rho_district_high"] < 0 < resources["age_rho_county_low"]
+    assert resources["age_rho_low"] < resources["age_rho"] < resources["age_rho_high"] < 0.05
+
+
+def test_counties_high_on_both_loads_recomputed(resources, ageing_rows):
+    load = np.array([r["load"] for r in ageing_rows])
+    share = np.array([r["share60"] for r in ageing_rows])
+    both = (load > np.quantile(load, 0.75)) & (share > np.quantile(share, 0.75))
+    assert resources["age_both_high"] == int(both.sum())
+    assert resources["age_both_high_pct"] == pytest.approx(100 * both.mean())
+    assert resources["age_both_high_pct"] < 100 / 16       # fewer than if the two were unrelated
+    assert resources["age_share60_median"] == pytest.approx(float(np.median(share)))

@@ -39,3 +39,23 @@ def test_agenda_designs_against_the_chapter_truth(deliberation):
     assert deliberation["rr_did_low"] < true_rr < deliberation["rr_did_high"]      # this draw; not a coverage claim
     assert deliberation["rr_after_low"] > true_rr                      # selection on complaints, biased by design
     assert deliberation["expected_before"] == pytest.approx(true_rr * np.exp(0.05 * 2.5))
+
+
+def test_street_icc_and_power_recomputed(deliberation):
+    from statsmodels.stats.power import TTestIndPower
+    from cgov.models import anova_icc
+    communities = data.load("sim_communities")
+    meetings = communities["deliberation_meetings"].astype(float)
+    assert deliberation["eval_street_icc"] == pytest.approx(anova_icc(meetings, communities["street_id"]))
+    m = deliberation["eval_per_street"]
+    assert m == round(len(communities) / communities["street_id"].nunique())
+    d = 0.2 * meetings.mean() / meetings.std()
+    assert deliberation["eval_effect"] == pytest.approx(d)
+    for icc, key in [(deliberation["eval_street_icc"], "eval_streets"), (0.05, "eval_streets_icc05"),
+                     (0.10, "eval_streets_icc10")]:
+        deff = 1 + (m - 1) * icc
+        per_arm = TTestIndPower().solve_power(d * np.sqrt(m / deff), alpha=0.05, power=0.8)   # street means
+        assert deliberation[key] == 2 * max(int(np.ceil(per_arm - 1e-9)), 2), key
+    assert deliberation["eval_communities"] == m * deliberation["eval_streets"]
+    assert deliberation["eval_streets"] < deliberation["eval_streets_icc05"] < deliberation["eval_streets_icc10"]
+    assert deliberation["eval_power_sim"] < 80

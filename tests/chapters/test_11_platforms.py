@@ -77,3 +77,29 @@ def test_newey_west_under_covers_a_trend_change_in_short_autocorrelated_series(p
     assert platforms["plat_cov_long_slope"] > platforms["plat_cov_ar_slope"]
     p = platforms["plat_cov_ar_slope"]
     assert platforms["plat_mc_se"] == pytest.approx(np.sqrt(p * (1 - p) / platforms["plat_mc_reps"]))
+
+
+def test_the_ar1_error_model_covers_better_than_hac(platforms):
+    assert platforms["plat_cov_glsar_slope"] > platforms["plat_cov_ar_slope"] + 3 * platforms["plat_mc_se"]
+    assert platforms["plat_cov_glsar_level"] > platforms["plat_cov_ar_level"]
+    # on the pilot series (monthly shocks independent) the AR(1) model finds little autocorrelation and the step
+    assert abs(platforms["plat_ar1_rho"]) < 0.3
+    assert platforms["plat_ar1_days_low"] <= truth("platform_days") <= platforms["plat_ar1_days_high"]
+
+
+def test_power_uses_chapter_06s_icc_and_recomputes_with_statsmodels(platforms, published, communities):
+    from statsmodels.stats.power import TTestIndPower, tt_ind_solve_power
+    icc = platforms["plat_days_icc"]
+    assert icc == pytest.approx(published("06-mechanisms")["mech_sim_icc"], abs=0.01)   # same quantity as 06's
+    months = pd.read_csv(paths.SIM / "sim_community_months.csv", parse_dates=["month"])
+    sd = months.loc[months["month"] < communities["platform_date"].min(), "days_to_resolve"].std()
+    assert platforms["plat_days_sd"] == pytest.approx(sd)
+    for m, key in [(1, "plat_pw_1"), (12, "plat_pw_12"), (24, "plat_pw_24")]:
+        deff = 1 + (m - 1) * icc
+        assert platforms[key] == math.ceil(tt_ind_solve_power(effect_size=math.sqrt(m / deff) / sd, power=0.8,
+                                                              alpha=0.05)), key
+    assert platforms["plat_deff_12"] == pytest.approx(1 + 11 * icc)
+    assert platforms["plat_pw_12_iid"] < platforms["plat_pw_24"] <= platforms["plat_pw_12"] < platforms["plat_pw_1"]
+    half = communities["street_id"].nunique() // 2
+    assert platforms["plat_pw_streets_power"] == pytest.approx(
+        100 * TTestIndPower().power(math.sqrt(12 / (1 + 11 * icc)) / sd, nobs1=half, alpha=0.05))
