@@ -95,8 +95,9 @@ data: fetch-data
 bench-data: fetch-data
 	$(BIN)/cgov data bench
 
-# make bench — per page: bytes transferred (gzip) and requests in Chromium; Lighthouse mobile scores of a
-#              sample page; clean, no-change and prose-edit build times of the book (in a temporary folder).
+# make bench — per page: bytes transferred (gzip, first view and full scroll), requests and DOM elements in Chromium;
+#              Lighthouse mobile median of 3 (FCP, LCP, TBT) on the heaviest chapter and the home page; build times;
+#              writes _build/bench/bench.md.
 bench: $(STAMP) $(APT_STAMP) $(NPM_STAMP) bench-report
 	$(BIN)/cgov bench
 

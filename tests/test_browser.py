@@ -15,8 +15,9 @@ from cgov.release.browser import PageLoad, axe_violations, launch, open_page, se
 
 pytestmark = pytest.mark.browser
 
-#: Largest transfer (bytes, gzip) allowed for a chapter page with all its assets (issue 8).
-CHAPTER_BUDGET = 400_000
+#: Largest transfer (bytes, gzip) of a chapter page with all it loads on first view; most DOM elements (issue 19).
+CHAPTER_BUDGET = 250_000
+CHAPTER_ELEMENTS = 1_500
 PHONE = {"width": 360, "height": 740}
 SEARCH_TERMS = ["党组织", "居委会", "网格"]
 
@@ -29,6 +30,7 @@ class Visit:
     axe: list[dict]
     links: list[str]  # every <a href>, resolved by the browser
     phone_overflow: int  # px the page is wider than a 360 px screen
+    elements: int  # DOM elements once the page's scripts have run
 
 
 def page_names(site: Path) -> list[str]:
@@ -58,10 +60,11 @@ def visits(site, browser, served) -> dict[str, Visit]:
     for name in page_names(site):
         page, load = open_page(context, served + name)
         links = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+        elements = page.evaluate("document.getElementsByTagName('*').length")
         violations = axe_violations(page)
         page.set_viewport_size(PHONE)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        found[name] = Visit(load, violations, links, overflow)
+        found[name] = Visit(load, violations, links, overflow, elements)
         page.close()
     context.close()
     return found
@@ -117,6 +120,44 @@ def test_chapter_pages_stay_light(visits):
     heavy = {n: v.load.transferred for n, v in visits.items()
              if n.startswith("notebooks/") and v.load.transferred > CHAPTER_BUDGET}
     assert not heavy, f"over {CHAPTER_BUDGET} bytes transferred: {heavy}"
+
+
+@pytest.mark.xfail(strict=False, reason="raw DataFrame outputs and long code in chapters: see notes/perf-chapters.md")
+def test_chapter_pages_have_a_small_dom(visits):
+    big = {n: v.elements for n, v in visits.items() if n.startswith("notebooks/") and v.elements > CHAPTER_ELEMENTS}
+    assert not big, f"over {CHAPTER_ELEMENTS} DOM elements: {big}"
+
+
+def test_figures_have_a_size_and_load_lazily(site):
+    """Every figure of a chapter: alt text, explicit width and height (no layout shift), lazy and async
+    loading, and WebP where that is smaller than the PNG (cgov.site.perf)."""
+    bad = []
+    for name in page_names(site):
+        article = BeautifulSoup((site / name).read_text(encoding="utf-8"), "html.parser").find("article")
+        for img in article.find_all("img") if article else []:
+            needed = {"alt", "width", "height", "loading", "decoding"} - set(img.attrs)
+            if needed or img.get("loading") != "lazy" or img.get("decoding") != "async":
+                bad.append(f"{name}: {img.get('src')} lacks {sorted(needed) or 'lazy/async'}")
+    assert not bad, "\n".join(bad)
+
+
+def test_download_box_is_one_line(site):
+    """On a chapter page the download box is folded (<details>), so the learning objectives come first."""
+    for name in page_names(site):
+        if name.startswith("notebooks/"):
+            box = BeautifulSoup((site / name).read_text(encoding="utf-8"), "html.parser").find(class_="cgov-downloads")
+            assert box is not None and box.name == "details" and box.summary, name
+
+
+def test_one_render_blocking_style_sheet(site):
+    """Each page links one style sheet (the purged theme CSS bundled with the book's own)."""
+    many = {}
+    for name in page_names(site):
+        soup = BeautifulSoup((site / name).read_text(encoding="utf-8"), "html.parser")
+        sheets = soup.head.find_all("link", rel="stylesheet")
+        if len(sheets) != 1:
+            many[name] = len(sheets)
+    assert not many
 
 
 def pages_with(site: Path, term: str) -> set[str]:

@@ -80,7 +80,8 @@ def _add_commands(commands) -> None:
     bench = commands.add_parser("bench", help="网站的页面大小、Lighthouse 分数与构建时间 (page weight, "
                                               "Lighthouse scores, build times)",
                                 description="Build a copy of the book, then measure every page in Chromium.")
-    bench.add_argument("--sample", default="notebooks/01-overview.html", help="page for Lighthouse")
+    bench.add_argument("--site", type=Path, default=None,
+                       help="measure this built site (e.g. _build/html) instead of building a copy of the book")
     bench.add_argument("--runs", type=_positive, default=3, help="Lighthouse runs (scores vary from run to run)")
     bench.set_defaults(run=_Runs("cgov.release.bench"))
     bench_report = commands.add_parser(

@@ -3,7 +3,8 @@
 Builds a copy of the book in a temporary folder (never ``_build/``): a clean build, a rebuild with no
 change, and a rebuild after a prose edit. Then serves the clean build on 127.0.0.1 and reports, for every
 page, the bytes transferred (gzip, all assets) and the request count in Chromium, and Lighthouse's mobile
-scores for a sample page. A benchmark with a report, not a test: it fails only when something cannot run
+scores (median of 3 with FCP, LCP, TBT) for the heaviest chapter and the home page; writes the table to
+``_build/bench/bench.md``. ``--site DIR`` measures a built site instead of building one. A benchmark with a report, not a test: it fails only when something cannot run
 (warnings do not stop it; the strict build is the tests' job).
 """
 from __future__ import annotations
@@ -55,8 +56,18 @@ def build_times(work: Path) -> tuple[dict[str, float], Path]:
     return times, output / "_build" / "html"
 
 
+#: Budgets of issue 19 for a chapter page (checked by tests/test_browser.py; reported here).
+CHAPTER_BYTES = 250_000
+CHAPTER_ELEMENTS = 1_500
+#: Lighthouse audits reported with the performance score (milliseconds, except layout shift).
+TIMINGS = {"FCP": "first-contentful-paint", "LCP": "largest-contentful-paint", "TBT": "total-blocking-time",
+           "CLS": "cumulative-layout-shift"}
+BENCH_DIR = ROOT / "_build" / "bench"
+
+
 def page_weights(site: Path, base: str) -> list[dict]:
-    """Per page: bytes transferred (gzip) and requests in a fresh browser, and axe-core's violations."""
+    """Per page, in a fresh browser on a 360 px phone: bytes transferred (gzip) on first view and after a
+    full scroll (lazy figures), requests, DOM elements, and axe-core's violations."""
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -66,17 +77,32 @@ def page_weights(site: Path, base: str) -> list[dict]:
             name = str(path.relative_to(site))
             if name.startswith("_static/"):
                 continue
-            context = browser.new_context()  # empty cache: every asset counts
+            context = browser.new_context(viewport={"width": 360, "height": 740})  # empty cache: every asset counts
             page, load = open_page(context, base + name)
-            rows.append({"page": name, "bytes": load.transferred, "requests": len(load.requests),
-                         "outside": len(load.outside(base)), "axe": [v["id"] for v in axe_violations(page)]})
+            first_view, elements = load.transferred, page.evaluate("document.getElementsByTagName('*').length")
+            scrolled = scroll_through(page, load)
+            rows.append({"page": name, "bytes": first_view, "scrolled": scrolled, "requests": len(load.requests),
+                         "elements": elements, "outside": len(load.outside(base)),
+                         "axe": [v["id"] for v in axe_violations(page)]})
             context.close()
         browser.close()
     return rows
 
 
-def lighthouse(url: str, runs: int) -> list[dict[str, int]]:
-    """Lighthouse's mobile category scores (0–100) for ``url``, one dict per run."""
+def scroll_through(page, load) -> int:
+    """Scroll ``page`` to the bottom step by step (lazy figures load); returns all bytes transferred."""
+    finished = []
+    page.on("requestfinished", lambda request: finished.append(request))
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 740, 740):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(50)
+    page.wait_for_load_state("networkidle")
+    return load.transferred + sum(request.sizes()["responseBodySize"] for request in finished)
+
+
+def lighthouse(url: str, runs: int) -> list[dict[str, float]]:
+    """Lighthouse's mobile category scores (0–100) and FCP, LCP, TBT (ms) and CLS for ``url``, one dict per run."""
     if not LIGHTHOUSE.exists():
         raise FileNotFoundError(f"{LIGHTHOUSE} is missing: run `npm ci` (make bench does)")
     scores = []
@@ -87,32 +113,66 @@ def lighthouse(url: str, runs: int) -> list[dict[str, int]]:
                             f"--only-categories={','.join(CATEGORIES)}",
                             f"--chrome-flags={' '.join(CHROMIUM_ARGS)}"],
                            env={**os.environ, "CHROME_PATH": str(CHROMIUM)}, check=True)
-            categories = json.loads(report.read_text(encoding="utf-8"))["categories"]
-            scores.append({name: round(100 * categories[name]["score"]) for name in CATEGORIES})
+            result = json.loads(report.read_text(encoding="utf-8"))
+            run = {name: round(100 * result["categories"][name]["score"]) for name in CATEGORIES}
+            run.update({short: result["audits"][audit]["numericValue"] for short, audit in TIMINGS.items()})
+            scores.append(run)
     return scores
 
 
-def report(times: dict[str, float], rows: list[dict], sample: str, scores: list[dict[str, int]]) -> str:
-    lines = ["## Pages (fresh browser, gzip as a web host serves it)", "",
-             "| page | transferred (KB, gzip) | requests | outside the site | axe violations |",
-             "|---|---:|---:|---:|---|"]
-    lines += [f"| {r['page']} | {r['bytes'] / 1000:.1f} | {r['requests']} | {r['outside']} | "
-              f"{', '.join(r['axe']) or 'none'} |" for r in rows]
-    lines += ["", f"## Lighthouse {len(scores)}× mobile, {sample} (median; min–max)", ""]
-    for name in CATEGORIES:
-        values = [s[name] for s in scores]
-        lines.append(f"- {name}: {statistics.median(values):g} ({min(values)}–{max(values)})")
-    lines += ["", "## Book build times (2 cores; a copy of the book in a temporary folder)", ""]
-    lines += [f"- {name}: {seconds:.1f} s" for name, seconds in times.items()]
-    return "\n".join(lines)
+def heaviest_chapter(rows: list[dict]) -> str:
+    """The chapter page that transfers the most bytes after a full scroll."""
+    return max((r for r in rows if r["page"].startswith("notebooks/")), key=lambda r: r["scrolled"])["page"]
+
+
+def _median(runs: list[dict], key: str) -> str:
+    values = [r[key] for r in runs]
+    if key == "CLS":
+        return f"{statistics.median(values):.3f}"
+    if key in TIMINGS:
+        return f"{statistics.median(values) / 1000:.2f} s" if key != "TBT" else f"{statistics.median(values):.0f} ms"
+    return f"{statistics.median(values):g} ({min(values)}–{max(values)})"
+
+
+def report(times: dict[str, float], rows: list[dict], scores: dict[str, list[dict]]) -> str:
+    """The bench as Markdown: pages, Lighthouse medians, build times."""
+    over = lambda r: r["page"].startswith("notebooks/") and (  # noqa: E731
+        r["scrolled"] > CHAPTER_BYTES or r["elements"] > CHAPTER_ELEMENTS)
+    lines = [f"# cgov bench (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", "",
+             f"## Pages (fresh browser at 360 px, gzip as a web host serves it; chapter budgets "
+             f"{CHAPTER_BYTES // 1000} KB and {CHAPTER_ELEMENTS} elements, ✗ over)", "",
+             "| page | first view (KB) | full scroll (KB) | requests | DOM elements | outside the site | axe violations |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    lines += [f"| {r['page']}{' ✗' if over(r) else ''} | {r['bytes'] / 1000:.1f} | {r['scrolled'] / 1000:.1f} | "
+              f"{r['requests']} | {r['elements']} | {r['outside']} | {', '.join(r['axe']) or 'none'} |" for r in rows]
+    for page, runs in scores.items():
+        lines += ["", f"## Lighthouse {len(runs)}× mobile, {page} (median; min–max)", ""]
+        lines += [f"- {name}: {_median(runs, name)}" for name in (*CATEGORIES, *TIMINGS)]
+    if times:
+        lines += ["", "## Book build times (2 cores; a copy of the book in a temporary folder)", ""]
+        lines += [f"- {name}: {seconds:.1f} s" for name, seconds in times.items()]
+    return "\n".join(lines) + "\n"
+
+
+def measure(site: Path, runs: int) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Every page's weight, then Lighthouse on the heaviest chapter and the home page."""
+    with serve(site) as base:
+        rows = page_weights(site, base)
+        pages = [heaviest_chapter(rows), "index.html"]
+        scores = {page: lighthouse(base + page, runs) for page in pages}
+    return rows, scores
 
 
 def run(args: argparse.Namespace) -> int:
-    """``cgov bench`` (arguments in :mod:`cgov.__main__`)."""
-    with tempfile.TemporaryDirectory(prefix="cgov-bench-") as work:
-        times, site = build_times(Path(work))
-        with serve(site) as base:
-            rows = page_weights(site, base)
-            scores = lighthouse(base + args.sample, args.runs)
-    print(report(times, rows, args.sample, scores))
+    """``cgov bench`` (arguments in :mod:`cgov.__main__`): writes ``_build/bench/bench.md`` and prints it."""
+    if args.site is not None:
+        times, (rows, scores) = {}, measure(args.site, args.runs)
+    else:
+        with tempfile.TemporaryDirectory(prefix="cgov-bench-") as work:
+            times, site = build_times(Path(work))
+            rows, scores = measure(site, args.runs)
+    text = report(times, rows, scores)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    (BENCH_DIR / "bench.md").write_text(text, encoding="utf-8")
+    print(text)
     return 0

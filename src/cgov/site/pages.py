@@ -204,6 +204,7 @@ def _join_cjk_lines(app, doctree, docname) -> None:
 
 
 def setup(app):
+    app.setup_extension("cgov.site.perf")  # lighter pages and figures (issue 19)
     app.connect("doctree-resolved", _join_cjk_lines)
     app.add_html_math_renderer("cgov_svg", (_visit_math, None), (_visit_displaymath, None))
     app.connect("config-inited", _config_inited)

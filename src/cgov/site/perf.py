@@ -1,0 +1,206 @@
+"""Sphinx extension: pages that stay light on a mid-range phone (issue 19), with no edit to the chapters.
+
+Per page, while Sphinx writes it: the chapter's download box folds into one line (``<details>``) so that
+the title and the learning objectives fill a phone's first screen.
+
+After the build, on the written site (:func:`optimise_site`):
+
+- code keeps its colours with fewer elements: Pygments tokens whose colour is the code block's own
+  (names, punctuation, whitespace) lose their ``<span>`` (:func:`plain_token_classes`; the theme writes
+  ``pygments.css`` only when the build finishes);
+- figures: each PNG also as lossless WebP when that is smaller (pixel for pixel the same), with
+  explicit ``width``/``height`` (no layout shift), ``loading="lazy"`` and ``decoding="async"``;
+- render-blocking CSS: the theme's style sheets keep only the rules the site's pages and scripts use
+  (PurgeCSS, ``package.json``), with a safelist for classes scripts toggle; then a page's eleven style
+  sheets become one file, a single render-blocking request.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from sphinx.util import logging
+
+from cgov import paths
+
+logger = logging.getLogger(__name__)
+
+PURGE_JS = Path(__file__).resolve().parent / "purge.js"
+#: The style sheets PurgeCSS cuts down (relative to ``_static``); the book's own ``cgov.css`` stays whole.
+PURGED_CSS = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "sphinx-design.min.css",
+              "mystnb.*.css", "basic.css")
+#: Selectors PurgeCSS keeps although no page names them: states the theme's scripts set. Dark mode
+#: (``html[data-theme=dark]``) and print rules stay because their attribute and classes are in the pages.
+SAFELIST_GREEDY = [r"show", r"active", r"collaps", r"scroll", r"toggle", r"hidden", r"headerlink", r"copybtn",
+                   r"highlighted", r"focus", r"search", r"dropdown", r"tooltip", r"modal"]
+
+_DOWNLOAD_BOX = re.compile(r'<div class="cgov-downloads([^"]*)">\s*<p><strong>([^<]*?)：?</strong>(.*?)</p>\s*</div>',
+                           re.S)
+_PRE = re.compile(r"<pre>.*?</pre>", re.S)
+_IMG = re.compile(r'<img (?![^>]*\bwidth=)([^>]*?)src="([^"]+\.png)"([^>]*?)/?>')
+
+
+def fold_downloads(body: str) -> str:
+    """The download box as ``<details>``: one summary line (label and the number of files) opens the links."""
+    def folded(match: re.Match) -> str:
+        classes, label, links = match.groups()
+        count = links.count("<a ")
+        return (f'<details class="cgov-downloads{classes}"><summary>{label}（{count} 个文件）</summary>'
+                f'<p>{links}</p></details>')
+    return _DOWNLOAD_BOX.sub(folded, body)
+
+
+def plain_token_classes(pygments_css: str) -> set[str]:
+    """Pygments token classes drawn exactly like the code block's own text in every colour theme:
+    a colour equal to the block's and no other property."""
+    plain: set[str] | None = None
+    themes = set(re.findall(r'html\[data-theme="(\w+)"\] \.highlight \{', pygments_css))
+    for prefix in [re.escape(f'html[data-theme="{t}"] .highlight') for t in themes] or [r"(?<![\w\]] )\.highlight"]:
+        base = re.search(rf"{prefix} \{{[^}}]*color: (#\w+)", pygments_css)
+        if base is None:
+            return set()
+        same = {cls for cls, rule in re.findall(rf"{prefix} \.(\w+) \{{([^}}]*)\}}", pygments_css)
+                if rule.strip() == f"color: {base.group(1)}"}
+        plain = same if plain is None else plain & same
+    return plain or set()
+
+
+def unwrap_tokens(body: str, classes: set[str]) -> str:
+    """``<span class="X">text</span>`` inside ``<pre>`` blocks becomes ``text`` for the token classes ``classes``."""
+    if not classes:
+        return body
+    token = re.compile(rf'<span class="(?:{"|".join(map(re.escape, sorted(classes)))})">([^<]*)</span>')
+    return _PRE.sub(lambda m: token.sub(r"\1", m.group(0)), body)
+
+
+def _page_context(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = fold_downloads(context["body"])
+
+
+# ---------- after the build: figures and style sheets ----------
+
+def webp_version(png: Path) -> Path | None:
+    """Write ``png`` as lossless WebP beside it when that is smaller; return the WebP, or None."""
+    from PIL import Image
+
+    target = png.with_suffix(".webp")
+    if not target.is_file() or target.stat().st_mtime < png.stat().st_mtime:
+        with Image.open(png) as image:
+            image.save(target, "WEBP", lossless=True, quality=100, method=6)
+    if target.stat().st_size < png.stat().st_size:
+        return target
+    target.unlink()
+    return None
+
+
+def sized_images(html: str, page: Path) -> str:
+    """Content figures (PNG) of one written page: WebP where smaller, explicit size, lazy and async."""
+    from PIL import Image
+
+    def sized(match: re.Match) -> str:
+        before, src, after = match.groups()
+        png = (page.parent / src).resolve()
+        if not png.is_file():
+            return match.group(0)
+        with Image.open(png) as image:
+            width, height = image.size
+        webp = webp_version(png)
+        if webp is not None:
+            src = src[: -len(".png")] + ".webp"
+        return (f'<img {before}src="{src}"{after.rstrip()} width="{width}" height="{height}" '
+                f'loading="lazy" decoding="async" />')
+    return _IMG.sub(sized, html)
+
+
+def purge_css(site: Path) -> dict[str, list[int]]:
+    """Cut the theme's style sheets down to the rules the pages and scripts of ``site`` use; returns
+    bytes before and after per sheet (empty when Node or PurgeCSS is missing: sheets ship whole)."""
+    static = site / "_static"
+    sheets = [str(p) for pattern in PURGED_CSS for p in static.glob(pattern)]
+    node = shutil.which("node")
+    if not sheets or node is None or not (paths.ROOT / "node_modules" / "purgecss").is_dir():
+        logger.warning("PurgeCSS is missing (run `npm ci`): the theme's style sheets ship whole")
+        return {}
+    request = {"css": sheets, "content": [str(site / "**" / "*.html"), str(static / "**" / "*.js")],
+               "greedy": SAFELIST_GREEDY, "standard": ["html", "body", "pre", "code"]}
+    proc = subprocess.run([node, str(PURGE_JS)], input=json.dumps(request), capture_output=True, text=True,
+                          cwd=paths.ROOT)
+    if proc.returncode:
+        logger.warning(f"PurgeCSS failed, the theme's style sheets ship whole: {proc.stderr[-800:]}")
+        return {}
+    return json.loads(proc.stdout)
+
+
+_STYLESHEET = re.compile(r'<link (?=[^>]*rel="stylesheet")[^>]*?href="([^"]+)"[^>]*>\s*')
+_BUNDLE = re.compile(r"cgov-[0-9a-f]{12}\.css")
+_CSS_URL = re.compile(r'url\((["\']?)(?!data:|https?:|/|#)([^"\')]+)\1\)')
+_CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']([^"\']+)["\']\)?\s*;')
+
+
+def css_for_static(sheet: Path, static: Path) -> str:
+    """``sheet`` as it reads from ``_static``: ``@import``s inlined, relative ``url()``s rewritten."""
+    text = _CSS_URL.sub(lambda m: f'url("{os.path.relpath((sheet.parent / m.group(2)).resolve(), static)}")',
+                        sheet.read_text(encoding="utf-8"))
+    return _CSS_IMPORT.sub(lambda m: css_for_static((sheet.parent / m.group(1)).resolve(), static), text)
+
+
+def bundle_css(page: Path, html: str, static: Path) -> str:
+    """All style sheets of ``page`` in one file (``_static/cgov-HASH.css``, shared by pages with the same
+    sheets): one render-blocking request instead of eleven. Order and cascade are kept."""
+    head_end = html.find("</head>")
+    links = [m for m in _STYLESHEET.finditer(html, 0, head_end)]
+    sheets = [(page.parent / m.group(1).split("?")[0]).resolve() for m in links]
+    if len(links) < 2 or not all(s.is_file() and s.is_relative_to(static) for s in sheets):
+        return html
+    text = "\n".join(css_for_static(sheet, static) for sheet in sheets)
+    bundle = static / f"cgov-{hashlib.sha256(text.encode()).hexdigest()[:12]}.css"
+    if not bundle.is_file():
+        bundle.write_text(text, encoding="utf-8")
+    href = os.path.relpath(bundle, page.parent)
+    first, last = links[0], links[-1]
+    return (html[:first.start()] + f'<link rel="stylesheet" type="text/css" href="{href}" />\n'
+            + _STYLESHEET.sub("", html[first.end():last.end()]) + html[last.end():])
+
+
+def site_pages(site: Path) -> list[Path]:
+    """The written pages of ``site`` (not the theme's fragments under ``_static``)."""
+    return [p for p in site.rglob("*.html") if not p.is_relative_to(site / "_static")]
+
+
+def optimise_site(site: Path) -> None:
+    """Figures and style sheets of the written ``site`` (idempotent: a rebuild may run it again)."""
+    site = site.resolve()
+    pygments = site / "_static" / "pygments.css"  # written by the theme when the build finishes
+    plain = plain_token_classes(pygments.read_text(encoding="utf-8")) if pygments.is_file() else set()
+    for page in site_pages(site):
+        html = page.read_text(encoding="utf-8")
+        lighter = sized_images(unwrap_tokens(html, plain), page)
+        if lighter != html:
+            page.write_text(lighter, encoding="utf-8")
+    purge_css(site)
+    for page in site_pages(site):
+        html = page.read_text(encoding="utf-8")
+        bundled = bundle_css(page, html, site / "_static")
+        if bundled != html:
+            page.write_text(bundled, encoding="utf-8")
+    used = {name for page in site_pages(site) for name in _BUNDLE.findall(page.read_text(encoding="utf-8"))}
+    for stale in (site / "_static").glob("cgov-*.css"):
+        if _BUNDLE.fullmatch(stale.name) and stale.name not in used:
+            stale.unlink()  # a bundle an earlier build wrote that no page links any more
+
+
+def _build_finished(app, exception) -> None:
+    if exception is None and app.builder.format == "html":
+        optimise_site(Path(app.outdir))
+
+
+def setup(app):
+    app.connect("html-page-context", _page_context, priority=600)
+    app.connect("build-finished", _build_finished, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
