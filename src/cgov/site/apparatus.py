@@ -8,7 +8,7 @@
   PowerPoint deck once ``make slides`` has made it;
 - directives that generate pages from the sources: ``cgov-citations`` (如何引用),
   ``cgov-provenance`` (figure/table/number map), ``cgov-locked-versions`` (可复现性) and
-  ``cgov-handouts`` (links to the PDFs);
+  ``cgov-handouts`` (links to the PDFs and decks of every chapter);
 - ``simulated-data``: the one banner that marks a section built on simulated teaching data.
 """
 from __future__ import annotations
@@ -97,6 +97,26 @@ def _slides_dir(app) -> Path:
     return Path(app.outdir).parent / "slides"
 
 
+#: What each make target builds for a chapter, as the teaching page names it when it is missing.
+MATERIAL_TARGETS = {"pdf": "PDF 讲义", "slides": "课件"}
+
+
+def chapter_materials(app, docname: str) -> list[tuple[Path, str, str, str]]:
+    """A chapter's classroom materials, built or not: (built file, folder in the site's downloads, link text,
+    the make target that builds it) — its A4 PDF, trainee handout, instructor edition and PowerPoint deck."""
+    latex, name = _latex_dir(app), pdf_name(docname)
+    return [(latex / name, "pdf", "A4 讲义（PDF）", "pdf"),
+            (latex / name.replace(".pdf", "-trainee.pdf"), "pdf", "学员讲义（PDF）", "pdf"),
+            (latex / name.replace(".pdf", "-instructor.pdf"), "pdf", "教师版讲义（PDF，含解答）", "pdf"),
+            (_slides_dir(app) / f"{Path(docname).name}.pptx", "slides", "课件（PowerPoint，可编辑）", "slides")]
+
+
+def built_materials(app, docname: str, up: str) -> list[tuple[str, str]]:
+    """(link, text) of the chapter's materials that have been built; ``up`` leads from the page to the root."""
+    return [(f"{up}{DOWNLOADS}/{folder}/{file.name}", text)
+            for file, folder, text, _ in chapter_materials(app, docname) if file.is_file()]
+
+
 # ---------- directives that generate page content ----------
 
 class _MarkdownDirective(SphinxDirective):
@@ -175,19 +195,27 @@ class LockedVersions(_MarkdownDirective):
 
 
 class Handouts(SphinxDirective):
-    """Links to the PDF handouts (whole book, each chapter) that ``make pdf`` has built."""
+    """Links to the handouts ``make pdf`` has built (the whole book; each chapter's A4 PDF, trainee handout
+    and instructor edition) and to the decks ``make slides`` has built; what is missing names its target."""
 
     def run(self):
         app, up = self.env.app, "../" * self.env.docname.count("/")
-        wanted = [("book.pdf", "全书")] + [(pdf_name(docname), f"第 {number} 章 {title}")
-                                           for number, docname, title in chapters(Path(self.env.srcdir))]
         items = nodes.bullet_list()
-        for name, text in wanted:
-            para = nodes.paragraph()
-            if (_latex_dir(app) / name).is_file():
-                para += nodes.reference("", f"{text}（PDF）", refuri=f"{up}{DOWNLOADS}/pdf/{name}")
-            else:
-                para += nodes.Text(f"{text}：尚未生成（运行 make pdf）")
+        book = nodes.paragraph()
+        if (_latex_dir(app) / "book.pdf").is_file():
+            book += nodes.reference("", "全书（PDF）", refuri=f"{up}{DOWNLOADS}/pdf/book.pdf")
+        else:
+            book += nodes.Text("全书：尚未生成（运行 make pdf）")
+        items += nodes.list_item("", book)
+        for number, docname, title in chapters(Path(self.env.srcdir)):
+            para = nodes.paragraph("", f"第 {number} 章 {title}：")
+            for i, (uri, text) in enumerate(built_materials(app, docname, up)):
+                para += nodes.Text("　" if i else "")
+                para += nodes.reference("", text, refuri=uri)
+            missing = sorted({target for file, _, _, target in chapter_materials(app, docname) if not file.is_file()})
+            if missing:
+                para += nodes.Text(f"（{'、'.join(MATERIAL_TARGETS[t] for t in missing)}尚未生成，"
+                                   f"运行 {'、'.join(f'make {t}' for t in missing)}）")
             items += nodes.list_item("", para)
         return [items]
 
@@ -216,14 +244,7 @@ def _add_download_box(app, doctree) -> None:
         links.append((f"{up}{DOWNLOADS}/data/sim_datapackage.json", "模拟数据说明（sim_datapackage.json）"))
     if (paths.RESULTS / f"{stem}.json").is_file():  # written while the notebook executed
         links.append((f"{up}{DOWNLOADS}/results/{stem}.json", "本章全部数字（JSON）"))
-    if (_latex_dir(app) / pdf_name(docname)).is_file():
-        links.append((f"{up}{DOWNLOADS}/pdf/{pdf_name(docname)}", "A4 讲义（PDF）"))
-    for edition, text in (("trainee", "学员讲义（PDF）"), ("instructor", "教师版讲义（PDF，含解答）")):
-        handout = pdf_name(docname).replace(".pdf", f"-{edition}.pdf")
-        if (_latex_dir(app) / handout).is_file():
-            links.append((f"{up}{DOWNLOADS}/pdf/{handout}", text))
-    if (_slides_dir(app) / f"{stem}.pptx").is_file():  # made by `cgov slides` (make slides)
-        links.append((f"{up}{DOWNLOADS}/slides/{stem}.pptx", "课件（PowerPoint，可编辑）"))
+    links += built_materials(app, docname, up)
     para = nodes.paragraph("", "", nodes.strong("", "下载与复现："))
     for i, (uri, text) in enumerate(links):
         para += nodes.Text("　" if i else "")
