@@ -130,7 +130,11 @@ def test_workflow_parses_and_runs_the_same_make_targets_as_ci():
     assert ci_targets == {"test"} and make_targets(runs["test"]) == ci_targets
     release = workflow["jobs"]["release"]
     assert release["if"].startswith("startsWith(github.ref, 'refs/tags/v")
-    assert {"pdf", "dist"} <= make_targets(runs["release"])
+    assert {"pdf", "slides", "dist"} <= make_targets(runs["release"])
+    order = [make_targets(step.get("run", "")) for step in release["steps"]]
+    first = {target: next(i for i, targets in enumerate(order) if target in targets)
+             for target in ("pdf", "slides", "dist")}
+    assert first["pdf"] < first["dist"] and first["slides"] < first["dist"], "dist packs only what was made before it"
     uses = [step.get("uses", "") for job in workflow["jobs"].values() for step in job.get("steps", [])]
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert any(step.get("with", {}).get("files") == "dist/*" for step in release["steps"])
