@@ -121,7 +121,7 @@ def test_handouts_directive_links_each_chapter_and_names_the_target_of_what_is_m
         if docname.endswith("07-embedding"):
             assert "课件（PowerPoint，可编辑）" in line and line.endswith("（PDF 讲义尚未生成，运行 make pdf）")
         else:
-            assert line.endswith("（PDF 讲义、课件尚未生成，运行 make pdf、make slides）")
+            assert line == f"第 {number} 章 {title}：PDF 讲义、课件尚未生成，运行 make pdf、make slides"
     [deck] = [ref["refuri"] for ref in items.findall(lambda n: "refuri" in getattr(n, "attributes", {}))]
     assert deck == "../downloads/slides/07-embedding.pptx"
 

@@ -209,13 +209,15 @@ class Handouts(SphinxDirective):
         items += nodes.list_item("", book)
         for number, docname, title in chapters(Path(self.env.srcdir)):
             para = nodes.paragraph("", f"第 {number} 章 {title}：")
-            for i, (uri, text) in enumerate(built_materials(app, docname, up)):
+            built = built_materials(app, docname, up)
+            for i, (uri, text) in enumerate(built):
                 para += nodes.Text("　" if i else "")
                 para += nodes.reference("", text, refuri=uri)
             missing = sorted({target for file, _, _, target in chapter_materials(app, docname) if not file.is_file()})
             if missing:
-                para += nodes.Text(f"（{'、'.join(MATERIAL_TARGETS[t] for t in missing)}尚未生成，"
-                                   f"运行 {'、'.join(f'make {t}' for t in missing)}）")
+                note = (f"{'、'.join(MATERIAL_TARGETS[t] for t in missing)}尚未生成，"
+                        f"运行 {'、'.join(f'make {t}' for t in missing)}")
+                para += nodes.Text(f"（{note}）" if built else note)
             items += nodes.list_item("", para)
         return [items]
 
