@@ -201,12 +201,13 @@ def township_table(streets: dict[int, pd.DataFrame]) -> pd.DataFrame:
     from cgov.unit_changes import township_pair
 
     years, rows = sorted(streets), []
+    placeholders = frozenset(code[:9] for code in divisions.PLACEHOLDER_CODES)
     provinces = sorted(set().union(*(set(t["code"].str[:2]) for t in streets.values())))
     for scope in ["全国", *provinces]:
         pick = (lambda t: t) if scope == "全国" else (lambda t, s=scope: t[t["code"].str[:2] == s])
         for a, b in zip(years[:-1], years[1:]):
             rows.append({"scope": scope, "vintage_from": a, "vintage_to": b,
-                         **township_pair(pick(streets[a]), pick(streets[b]))})
+                         **township_pair(pick(streets[a]), pick(streets[b]), placeholders)})
     return pd.DataFrame(rows)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cgov.divisions import PLACEHOLDER_CODES
 
 #: Count column of county_units / province_units for each unit type.
 TYPE_COLUMNS = {"居委会": "residents_committees", "村委会": "village_committees",
@@ -127,7 +126,6 @@ TOWNSHIP_KINDS = (("街道", 1, 99), ("镇", 100, 199), ("乡", 200, 399), ("类
 #: Endings stripped from township names before matching by name (longest first).
 TOWNSHIP_ENDINGS = ("街道办事处", "街道", "办事处", "镇", "乡", "苏木")
 #: Township rows that are not real units (the 金门县 placeholder, code 350527000).
-PLACEHOLDER_TOWNSHIPS = frozenset(code[:9] for code in PLACEHOLDER_CODES)
 
 
 def township_kind(codes: pd.Series) -> pd.Series:
@@ -157,7 +155,7 @@ def _unique_key_match(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) 
     return once[0].merge(once[1], on=keys, suffixes=("_from", "_to"))[["code_from", "code_to"]]
 
 
-def township_pair(before: pd.DataFrame, after: pd.DataFrame) -> dict:
+def township_pair(before: pd.DataFrame, after: pd.DataFrame, placeholders=frozenset()) -> dict:
     """Match the township-level units (街道, 镇, 乡; 9-digit codes) of two vintages.
 
     Each unit of ``before`` (columns code, name) falls into exactly one class: ``kept`` (same code and
@@ -167,7 +165,7 @@ def township_pair(before: pd.DataFrame, after: pd.DataFrame) -> dict:
     the same province: the parent changed, e.g. 撤县设区 or a transfer) or ``unmatched`` (abolished,
     merged, or renamed beyond recognition). ``new`` counts the units of ``after`` that match nothing;
     ``to_street`` the units that were a 镇 or 乡 and are a 街道 after (by code digits 7–9).
-    Placeholder rows (:data:`PLACEHOLDER_TOWNSHIPS`) are dropped first.
+    Rows whose code is in ``placeholders`` (not real units, e.g. 金门县's) are dropped first.
     """
     for label, table in (("before", before), ("after", after)):
         missing = {"code", "name"} - set(table.columns)
@@ -176,7 +174,7 @@ def township_pair(before: pd.DataFrame, after: pd.DataFrame) -> dict:
         bad = table.loc[table["code"].str.len() != 9, "code"]
         if len(bad):
             raise ValueError(f"乡级单位表 {label} 第 {bad.index[0]} 行的代码 {bad.iloc[0]!r} 不是 9 位 (not a 9-digit code)")
-    before, after = (t[~t["code"].isin(PLACEHOLDER_TOWNSHIPS)] for t in (before, after))
+    before, after = (t[~t["code"].isin(placeholders)] for t in (before, after))
     a, b = (t.assign(county=t["code"].str[:6], province=t["code"].str[:2], stem=name_stem(t["name"]),
                      kind=township_kind(t["code"])) for t in (before, after))
     same = a.merge(b, on="code", suffixes=("", "_to"))
