@@ -369,6 +369,17 @@ def test_random_damage_never_traceback_or_partial_output(tmp_path_factory, damag
     assert not list(folder.glob(".out.*"))
 
 
+def test_a_header_missing_a_comma_is_named_not_an_internal_error(tmp_path, capsys):
+    """Found by the damage test: with one header field fewer than the rows, pandas would take the first
+    column as the index and the report would fail inside."""
+    lines = SURVEY.read_text(encoding="utf-8").splitlines()[:40]
+    lines[0] = lines[0].replace(",voted,", ",voted ", 1)
+    path = tmp_path / "survey.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 1
+    assert "第 2 行" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
 # ---- the command -------------------------------------------------------------------------------------
 
 def test_python_dash_m_cgov(tmp_path):

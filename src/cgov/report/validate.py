@@ -79,8 +79,18 @@ def _read_csv(path: Path, text: str) -> pd.DataFrame:
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise DataError(path, f"表头中列名重复 (repeated column names): {', '.join(repeated)}", row=1)
+    reader = csv.reader(io.StringIO(text))
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+        long = next((reader.line_num for row in reader
+                     if len(row) > len(header) and any(cell.strip() for cell in row[len(header):])), None)
+    except csv.Error:
+        long = None  # an unbalanced quote: reported below
+    if long:
+        raise DataError(path, f"这一行的列数多于表头的 {len(header)} 列（表头中是否少了逗号？）(more fields than the "
+                              f"header's {len(header)}: is a comma missing in the header?)", row=long)
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                           index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         opened = _unclosed_quote(text)
         if opened:
