@@ -100,7 +100,7 @@ def page_url(site):
 
 @pytest.fixture(scope="module")
 def page(browser_context, page_url):
-    from cgov.browser import open_page
+    from cgov.release.browser import open_page
 
     tab, load = open_page(browser_context, page_url)
     assert not load.console_errors, load.console_errors
@@ -112,7 +112,7 @@ def page(browser_context, page_url):
 def browser_context():
     from playwright.sync_api import sync_playwright
 
-    from cgov.browser import launch
+    from cgov.release.browser import launch
 
     with sync_playwright() as playwright:
         chromium = launch(playwright)
@@ -169,7 +169,7 @@ def test_every_number_shown_equals_the_processed_tables(page, page_url, tables):
 
 @pytest.mark.browser
 def test_a_shared_link_opens_the_same_unit_from_disk(browser_context, page_url):
-    from cgov.browser import open_page
+    from cgov.release.browser import open_page
 
     tab, _ = open_page(browser_context, f"{page_url}#code=110105")
     assert tab.inner_text("#cgov-local-title") == "朝阳区" and "北京市" in tab.inner_text(".cgov-local-meta")
@@ -178,7 +178,7 @@ def test_a_shared_link_opens_the_same_unit_from_disk(browser_context, page_url):
 
 @pytest.mark.browser
 def test_profile_and_province_views_pass_axe_and_fit_a_phone(browser_context, page_url):
-    from cgov.browser import axe_violations, open_page
+    from cgov.release.browser import axe_violations, open_page
 
     for fragment in ("#code=110105", "#province=44"):
         tab, _ = open_page(browser_context, page_url + fragment)
@@ -191,7 +191,7 @@ def test_profile_and_province_views_pass_axe_and_fit_a_phone(browser_context, pa
 
 @pytest.mark.browser
 def test_a_unit_profile_prints_on_one_a4_page(browser_context, page_url):
-    from cgov.browser import open_page
+    from cgov.release.browser import open_page
 
     tab, _ = open_page(browser_context, f"{page_url}#code=130471")  # a unit of a merged county group
     pdf = tab.pdf(format="A4")

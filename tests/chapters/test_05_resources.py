@@ -36,9 +36,11 @@ def test_national_ratio_divides_the_same_counties(resources):
     assert resources["national_ratio"] == pytest.approx(urban / committees, rel=1e-12)
     assert resources["n_outside_counties"] == len(outside)
     assert resources["n_outside_committees"] == sum(int(r["residents_committees"]) for r in outside)
-    # dividing the matched counties' population by every 居委会 (the old, wrong ratio) gives less
+    # with every census row matched (issue 14) numerator and denominator cover the whole country: the ratio is the
+    # independent derivation from the census's national urban population and the 2020 codes' 居委会
     every = sum(int(r["residents_committees"]) for r in counties)
-    assert urban / every < resources["national_ratio"]
+    assert urban / every <= resources["national_ratio"]
+    assert resources["national_ratio"] == pytest.approx(899_991_162 / 118_025, rel=1e-9)
 
 
 def test_county_distribution_recomputed(resources):
