@@ -133,11 +133,14 @@ def figures_in_html(page: Path) -> dict[str, tuple[Path, str]]:
         return {}
     found = {}
     for match in FIGURE_HTML.finditer(page.read_text(encoding="utf-8")):
-        src = re.search(r'<img[^>]*\bsrc="([^"]+\.(?:png|jpe?g))"', match["body"])
+        src = re.search(r'<img[^>]*\bsrc="([^"]+\.(?:png|jpe?g|webp))"', match["body"])
         caption = re.search(r"<figcaption>(.*?)</figcaption>", HEADERLINK.sub("", match["body"]), re.S)
         if src:
             text = html.unescape(re.sub(r"<[^>]+>", "", caption[1])).strip() if caption else ""
-            found[match["id"]] = ((page.parent / src[1]).resolve(), re.sub(r"\s+", " ", text))
+            image = (page.parent / src[1]).resolve()
+            if image.suffix == ".webp":  # the site serves WebP (cgov.site.perf); PowerPoint takes the PNG beside it
+                image = image.with_suffix(".png")
+            found[match["id"]] = (image, re.sub(r"\s+", " ", text))
     return found
 
 
