@@ -148,7 +148,7 @@ def test_keyboard_choice_opens_the_profile(page):
 
 def shown_profile(page) -> dict[str, str]:
     rows = page.eval_on_selector_all(
-        "#cgov-local-profile table:first-of-type tbody tr",
+        "#cgov-local-profile > table:first-of-type tbody tr",
         "rows => rows.map(r => [r.querySelector('th').textContent, r.querySelector('td').textContent])")
     labels = {label: key for key, label, _, _ in localdata.INDICATORS}
     return {labels[re.sub(r"（[^（）]*）$", "", label)]: value for label, value in rows}

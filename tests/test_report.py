@@ -220,7 +220,7 @@ GALLERY = {
                                    ["第 2 行，列 “resident_id”", "身份证号码"]),
     "unknown column": (lambda p: rewrite(p, lambda f: f.assign(remark="x")), ["列 “remark”", "不是编码表中的变量"]),
     "ragged row": (lambda p: p.write_text(p.read_text() + "R9,C001,1,2,3\n" + "x," * 30 + "\n"),
-                   ["CSV 格式错误", "malformed CSV"]),
+                   ["列数多于表头", "more fields than the header"]),
     "damaged xlsx": (lambda p: p.with_suffix(".xlsx"), ["无法读取 Excel 工作簿"]),
 }
 
