@@ -7,10 +7,10 @@ HTML report for street and community staff, with CSV tables, into a new folder �
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import cgov
+from cgov.data import sha256
 from cgov.errors import DataError
 from cgov.report import indicators, output, privacy, render, summary, validate
 from cgov.codebook import COMMUNITIES, RESIDENTS
@@ -65,7 +65,7 @@ def build_report(survey: Path, out: Path, communities: Path | None = None, min_c
     released = privacy.release(survey, people, min_cell)
     results = indicators.compute(released.survey, places, min_cell)
     simulated = "is_simulated" in people and bool(people["is_simulated"].all())
-    intro = [f"数据文件：{survey.name}（sha256 {hashlib.sha256(survey.read_bytes()).hexdigest()[:16]}…）"
+    intro = [f"数据文件：{survey.name}（sha256 {sha256(survey)[:16]}…）"
              + (f"；社区文件：{Path(communities).name}" if communities else "")
              + (f"；生成报告时去掉了列：{'、'.join(drop)}" if drop else "") + "。",
              f"由 cgov {cgov.__version__} 按《基层党建引领社区治理》一书的编码表和方法生成；CSV 表格中比率为 0–1 的小数，"
