@@ -1,7 +1,8 @@
 """Sphinx extension: pages that load nothing from outside the site, and load little.
 
-- Math is rendered at build time to SVG (with hidden MathML for screen readers) by MathJax under Node
-  (``tex2svg.js``), so pages carry no MathJax script or fonts and formulas show offline.
+- Math is rendered at build time to SVG by MathJax under Node (``tex2svg.js``), so pages carry no MathJax
+  script or fonts and formulas show offline. Each formula is one ``<img>`` (the SVG as a data URL, the TeX
+  as its alt text), not hundreds of inline SVG and MathML elements: a phone lays out a smaller page.
 - The theme's 1.5 MB ``fontawesome.js`` goes (its icon CSS stays), and its icon font is cut down to the
   glyphs the site uses; the search index loads only on the search page.
 - Accessibility: empty table header cells become data cells, bibliography entries list items
@@ -19,6 +20,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 from docutils import nodes
 from sphinx.builders.html._assets import _JavaScript
@@ -60,27 +62,42 @@ class _Tex2Svg:
         reply = json.loads(line)
         if "error" in reply:
             raise MathError(f"{reply['error']} in: {request.get('tex')}")
-        return reply["html"]
+        return reply["svg"]
 
 
 tex2svg = _Tex2Svg()
 
+_SVG_SIZE = re.compile(r'<svg [^>]*?style="vertical-align: ?(?P<align>[-\d.]+ex);?"[^>]*? '
+                       r'width="(?P<width>[\d.]+ex)" height="(?P<height>[\d.]+ex)"')
+
+
+def math_image(tex: str, display: bool) -> str:
+    """``tex`` typeset as one ``<img>``: the SVG as a data URL, sized in ``ex`` like inline MathJax, with
+    the TeX as its alt text (screen readers read it; copying the page copies it)."""
+    svg = tex2svg({"tex": tex, "display": display})
+    size = _SVG_SIZE.match(svg)
+    if size is None:
+        raise MathError(f"MathJax wrote an SVG without size for: {tex}")
+    style = f"vertical-align:{size['align']};width:{size['width']};height:{size['height']}"
+    source = "data:image/svg+xml," + quote(svg.replace('"', "'"), safe=" '/:=;,.()-_!*+")
+    kind = "cgov-math cgov-math-display" if display else "cgov-math"
+    return f'<img class="{kind}" src="{source}" alt="{html.escape(tex.strip())}" style="{style}" />'
+
 
 def _visit_math(self, node) -> None:
     self.body.append(self.starttag(node, "span", "", CLASS="math"))
-    self.body.append(tex2svg({"tex": node.astext(), "display": False}) + "</span>")
+    self.body.append(math_image(node.astext(), display=False) + "</span>")
     raise nodes.SkipNode
 
 
 def _visit_displaymath(self, node) -> None:
-    self.body.append(self.starttag(node, "div", CLASS="math"))
+    # A wide formula scrolls sideways on a phone: keyboard users must be able to reach it too.
+    self.body.append(self.starttag(node, "div", CLASS="math", tabindex="0"))
     if node["number"] and not node["nowrap"]:
         self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
         self.add_permalink_ref(node, _("Link to this equation"))
         self.body.append("</span>")
-    svg = tex2svg({"tex": node.astext(), "display": True})
-    # A wide formula scrolls sideways on a phone: keyboard users must be able to reach it too.
-    self.body.append(svg.replace("<mjx-container", '<mjx-container tabindex="0"', 1) + "</div>\n")
+    self.body.append(math_image(node.astext(), display=True) + "</div>\n")
     raise nodes.SkipNode
 
 
@@ -91,15 +108,13 @@ def without_scripts(html: str, *names: str) -> str:
 
 
 def _page_context(app, pagename, templatename, context, doctree) -> None:
-    """Per page: no thebe, deferred scripts, MathJax's SVG styles only where there is math, accessible
-    markup, and a description where the page has none of its own."""
+    """Per page: no thebe, deferred scripts, accessible markup, and a description where the page has none
+    of its own."""
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [a for a in context[key] if not _mentions_thebe(a)]
     if "script_files" in context and pagename != "search":  # its inline script needs them at once
         context["script_files"] = [_deferred(a) for a in context["script_files"]]
-    if doctree is not None and any(doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))):
-        context["metatags"] = context.get("metatags", "") + f"\n<style>{tex2svg({'css': True})}</style>"
     if "body" in context:
         context["body"] = accessible_body(context["body"])
     if 'name="description"' not in context.get("metatags", ""):  # pages Sphinx writes: search, index

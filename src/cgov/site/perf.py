@@ -6,8 +6,10 @@ the title and the learning objectives fill a phone's first screen.
 After the build, on the written site (:func:`optimise_site`):
 
 - code keeps its colours with fewer elements: Pygments tokens whose colour is the code block's own
-  (names, punctuation, whitespace) lose their ``<span>`` (:func:`plain_token_classes`; the theme writes
-  ``pygments.css`` only when the build finishes);
+  (names, punctuation, whitespace) lose their ``<span>`` (:func:`plain_token_classes`), so does the
+  attribute dot (drawn in the text colour: the one visible change), and neighbouring
+  tokens of one colour share one (:func:`merge_tokens`; the theme writes ``pygments.css`` only when the
+  build finishes);
 - figures: each PNG also as lossless WebP when that is smaller (pixel for pixel the same), with
   explicit ``width``/``height`` (no layout shift), ``loading="lazy"`` and ``decoding="async"``;
 - render-blocking CSS: the theme's style sheets keep only the rules the site's pages and scripts use
@@ -55,27 +57,81 @@ def fold_downloads(body: str) -> str:
     return _DOWNLOAD_BOX.sub(folded, body)
 
 
+def token_colours(pygments_css: str) -> tuple[dict[str, tuple], tuple]:
+    """Each Pygments token class drawn by colour alone, with its colour in every theme (a tuple), and the
+    code block's own colour in the same form. Classes with any other property (bold, italic, background)
+    are left out: they are never merged or unwrapped."""
+    themes = sorted(set(re.findall(r'html\[data-theme="(\w+)"\] \.highlight \{', pygments_css)))
+    prefixes = [re.escape(f'html[data-theme="{t}"] .highlight') for t in themes] or [r"(?<![\w\]] )\.highlight"]
+    base, colours = [], []
+    for prefix in prefixes:
+        block = re.search(rf"{prefix} \{{[^}}]*color: (#\w+)", pygments_css)
+        if block is None:
+            return {}, ()
+        base.append(block.group(1))
+        colours.append({cls: rule.strip()[len("color: "):]
+                        for cls, rule in re.findall(rf"{prefix} \.(\w+) \{{([^}}]*)\}}", pygments_css)
+                        if re.fullmatch(r"\s*color: #\w+\s*", rule)})
+    common = set.intersection(*(set(c) for c in colours))
+    return {cls: tuple(c[cls] for c in colours) for cls in common}, tuple(base)
+
+
 def plain_token_classes(pygments_css: str) -> set[str]:
-    """Pygments token classes drawn exactly like the code block's own text in every colour theme:
-    a colour equal to the block's and no other property."""
-    plain: set[str] | None = None
-    themes = set(re.findall(r'html\[data-theme="(\w+)"\] \.highlight \{', pygments_css))
-    for prefix in [re.escape(f'html[data-theme="{t}"] .highlight') for t in themes] or [r"(?<![\w\]] )\.highlight"]:
-        base = re.search(rf"{prefix} \{{[^}}]*color: (#\w+)", pygments_css)
-        if base is None:
-            return set()
-        same = {cls for cls, rule in re.findall(rf"{prefix} \.(\w+) \{{([^}}]*)\}}", pygments_css)
-                if rule.strip() == f"color: {base.group(1)}"}
-        plain = same if plain is None else plain & same
-    return plain or set()
+    """Pygments token classes drawn exactly like the code block's own text in every colour theme."""
+    colours, base = token_colours(pygments_css)
+    return {cls for cls, colour in colours.items() if colour == base}
+
+
+#: The attribute dot (``data.load``), a Python operator token of its own, drawn in the text colour: in a
+#: code line it is a point a few pixels wide, and a chapter has 100–160 of them.
+_DOT = '<span class="o">.</span>'
 
 
 def unwrap_tokens(body: str, classes: set[str]) -> str:
-    """``<span class="X">text</span>`` inside ``<pre>`` blocks becomes ``text`` for the token classes ``classes``."""
-    if not classes:
-        return body
-    token = re.compile(rf'<span class="(?:{"|".join(map(re.escape, sorted(classes)))})">([^<]*)</span>')
-    return _PRE.sub(lambda m: token.sub(r"\1", m.group(0)), body)
+    """``<span class="X">text</span>`` inside ``<pre>`` blocks becomes ``text`` for the token classes
+    ``classes``, and so does the attribute dot."""
+    token = re.compile(rf'<span class="(?:{"|".join(map(re.escape, sorted(classes)))})">([^<]*)</span>'
+                       if classes else r"(?!)")
+    return _PRE.sub(lambda m: token.sub(r"\1", m.group(0).replace(_DOT, ".")), body)
+
+
+_TOKEN_PAIR = re.compile(r'<span class="(\w+)">([^<]*)</span>(\s*)<span class="(\w+)">([^<]*)</span>')
+
+
+def merge_tokens(body: str, colours: dict[str, tuple]) -> str:
+    """Inside ``<pre>`` blocks, two neighbouring tokens of the same colour in every theme, with at most
+    white space between them (which shows no colour), become one ``<span>``: ``=`` and ``"text"`` in
+    ``name="text"`` look as before with one element less."""
+    def merged(match: re.Match) -> str:
+        first, text, space, second, more = match.groups()
+        if first in colours and colours.get(second) == colours[first]:
+            return f'<span class="{first}">{text}{space}{more}</span>'
+        return match.group(0)
+
+    def block(match: re.Match) -> str:
+        pre, before = match.group(0), None
+        while pre != before:  # a run of three or more merges pair by pair
+            before, pre = pre, _merge_pass(pre, merged)
+        return pre
+    return _PRE.sub(block, body)
+
+
+def _merge_pass(pre: str, merged) -> str:
+    """One left-to-right pass of :func:`merge_tokens`, also trying the pair that starts at each token a
+    failed match skipped."""
+    out, at = [], 0
+    while True:
+        match = _TOKEN_PAIR.search(pre, at)
+        if match is None:
+            return "".join(out) + pre[at:]
+        replacement = merged(match)
+        if replacement is match.group(0):
+            second = match.start(4) - len('<span class="')
+            out.append(pre[at:second])
+            at = second
+        else:
+            out.append(pre[at:match.start()] + replacement)
+            at = match.end()
 
 
 def _page_context(app, pagename, templatename, context, doctree) -> None:
@@ -177,10 +233,11 @@ def optimise_site(site: Path) -> None:
     """Figures and style sheets of the written ``site`` (idempotent: a rebuild may run it again)."""
     site = site.resolve()
     pygments = site / "_static" / "pygments.css"  # written by the theme when the build finishes
-    plain = plain_token_classes(pygments.read_text(encoding="utf-8")) if pygments.is_file() else set()
+    css = pygments.read_text(encoding="utf-8") if pygments.is_file() else ""
+    plain, (colours, _) = plain_token_classes(css), token_colours(css)
     for page in site_pages(site):
         html = page.read_text(encoding="utf-8")
-        lighter = sized_images(unwrap_tokens(html, plain), page)
+        lighter = sized_images(merge_tokens(unwrap_tokens(html, plain), colours), page)
         if lighter != html:
             page.write_text(lighter, encoding="utf-8")
     purge_css(site)
