@@ -67,18 +67,22 @@ class _Tex2Svg:
 
 tex2svg = _Tex2Svg()
 
-_SVG_SIZE = re.compile(r'<svg [^>]*?style="vertical-align: ?(?P<align>[-\d.]+ex);?"[^>]*? '
-                       r'width="(?P<width>[\d.]+ex)" height="(?P<height>[\d.]+ex)"')
+_SVG_TAG = re.compile(r"<svg [^>]*>")
+_SVG_WIDTH = re.compile(r' width="([\d.]+ex)"')
+_SVG_HEIGHT = re.compile(r' height="([\d.]+ex)"')
+_SVG_ALIGN = re.compile(r'vertical-align: ?([-\d.]+ex)')
 
 
 def math_image(tex: str, display: bool) -> str:
     """``tex`` typeset as one ``<img>``: the SVG as a data URL, sized in ``ex`` like inline MathJax, with
     the TeX as its alt text (screen readers read it; copying the page copies it)."""
     svg = tex2svg({"tex": tex, "display": display})
-    size = _SVG_SIZE.match(svg)
-    if size is None:
+    tag = _SVG_TAG.match(svg)
+    width, height = (tag and pattern.search(tag.group(0)) for pattern in (_SVG_WIDTH, _SVG_HEIGHT))
+    if not (width and height):
         raise MathError(f"MathJax wrote an SVG without size for: {tex}")
-    style = f"vertical-align:{size['align']};width:{size['width']};height:{size['height']}"
+    align = _SVG_ALIGN.search(tag.group(0))  # absent when the formula sits on the baseline
+    style = f"vertical-align:{align.group(1) if align else 0};width:{width.group(1)};height:{height.group(1)}"
     source = "data:image/svg+xml," + quote(svg.replace('"', "'"), safe=" '/:=;,.()-_!*+")
     kind = "cgov-math cgov-math-display" if display else "cgov-math"
     return f'<img class="{kind}" src="{source}" alt="{html.escape(tex.strip())}" style="{style}" />'
