@@ -231,7 +231,7 @@ def chapter_markdown(srcdir: Path, chapter: Chapter) -> list[str]:
              "| 对象 | 内容 | 依据 | 代码单元 | 产生它的 cgov 函数 | 数据集 |", "|---|---|---|---|---|---|"]
     for item in chapter_items(srcdir / f"{docname}.md"):
         what = (f"{{numref}}`{item.name}`" if item.kind != "number"
-                else f"正文数字 {{glue}}`/{docname}.md::{item.name}` （`{item.name}`）")
+                else f"正文数字 {{glue}}`/{docname}.md::{item.name}`（`{item.name}`）")
         functions = "、".join(f"`{f}`" for f in item.functions) or "—"
         if item.source:
             functions += f"；声明的来源：{item.source}"
