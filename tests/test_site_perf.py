@@ -90,3 +90,8 @@ def test_bundle_replaces_the_links_of_a_page(tmp_path):
     assert bundled.count('rel="stylesheet"') == 1 and '<script src="x.js"></script>' in bundled
     bundle = next(static.glob("cgov-*.css")).read_text(encoding="utf-8")
     assert bundle.index("color: red") < bundle.index("color: blue")
+
+
+def test_sidebar_toggles_get_a_name():
+    html = '<details open><summary><span class="toctree-toggle" role="presentation"><i></i></span></summary>'
+    assert perf.named_toggles(html).startswith('<details open><summary aria-label="展开或收起本节的子页面"><span')

@@ -15,7 +15,8 @@ After the build, on the written site (:func:`optimise_site`):
   explicit ``width``/``height`` (no layout shift), ``loading="lazy"`` and ``decoding="async"``;
 - render-blocking CSS: the theme's style sheets keep only the rules the site's pages and scripts use
   (PurgeCSS, ``package.json``), with a safelist for classes scripts toggle; then a page's eleven style
-  sheets become one file, a single render-blocking request.
+  sheets become one file, a single render-blocking request;
+- the sidebar's expand/collapse toggles get an accessible name (:func:`named_toggles`).
 """
 from __future__ import annotations
 
@@ -260,6 +261,14 @@ def site_pages(site: Path) -> list[Path]:
     return [p for p in site.rglob("*.html") if not p.is_relative_to(site / "_static")]
 
 
+_ICON_SUMMARY = re.compile(r'<summary>(\s*<span class="toctree-toggle")')
+
+
+def named_toggles(html: str) -> str:
+    """The sidebar's expand/collapse toggles (an icon in a ``<summary>``) get a name screen readers say."""
+    return _ICON_SUMMARY.sub(r'<summary aria-label="展开或收起本节的子页面">\1', html)
+
+
 def optimise_site(site: Path) -> None:
     """Figures and style sheets of the written ``site`` (idempotent: a rebuild may run it again)."""
     site = site.resolve()
@@ -268,7 +277,7 @@ def optimise_site(site: Path) -> None:
     plain, (colours, _) = plain_token_classes(css), token_colours(css)
     for page in site_pages(site):
         html = page.read_text(encoding="utf-8")
-        lighter = sized_images(merge_tokens(unwrap_tokens(html, plain), colours), page)
+        lighter = named_toggles(sized_images(merge_tokens(unwrap_tokens(html, plain), colours), page))
         if lighter != html:
             page.write_text(lighter, encoding="utf-8")
     purge_css(site)
