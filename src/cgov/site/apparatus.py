@@ -7,8 +7,8 @@
   the data sets it loads, its results, its PDF handouts once ``make pdf`` has made them and its
   PowerPoint deck once ``make slides`` has made it;
 - directives that generate pages from the sources: ``cgov-citations`` (如何引用),
-  ``cgov-provenance`` (figure/table/number map), ``cgov-locked-versions`` (可复现性) and
-  ``cgov-handouts`` (links to the PDFs and decks of every chapter);
+  ``cgov-locked-versions`` (可复现性) and ``cgov-handouts`` (links to the PDFs and decks of every chapter);
+  the figure/table/number map has its own extension, :mod:`cgov.site.provenance`;
 - ``simulated-data``: the one banner that marks a section built on simulated teaching data.
 """
 from __future__ import annotations
@@ -26,7 +26,6 @@ from sphinx.util.docutils import SphinxDirective
 
 import cgov
 from cgov import cite, data, paths
-from cgov.glue import EVIDENCE
 from cgov.site import provenance
 from cgov.style import SEED
 from cgov.toc import chapters
@@ -152,34 +151,6 @@ class Citations(_MarkdownDirective):
                       f"- **GB/T 7714**：{cite.gbt7714_dataset(work, resource.get('title', resource['name']))}",
                       f"- **APA**：{cite.apa_dataset(work, resource.get('title', resource['name']))}",
                       f"- **原始来源**：{sources}", ""]
-        return lines
-
-
-class Provenance(_MarkdownDirective):
-    """For every chapter: each figure, table and number, the code cell and the cgov functions and
-    data sets that produce it."""
-
-    def markdown(self):
-        srcdir = Path(self.env.srcdir)
-        lines = []
-        for number, docname, title in chapters(srcdir):
-            path = srcdir / f"{docname}.md"
-            self.env.note_dependency(str(path))
-            lines += [f"## 第 {number} 章 [{title}](/{docname}.md)", "",
-                      f"源文件 `{docname}.md`；该章页面顶部的“下载与复现”提供可重新运行的 .ipynb。", "",
-                      "| 对象 | 内容 | 依据 | 代码单元 | 产生它的 cgov 函数 | 数据集 |", "|---|---|---|---|---|---|"]
-            for item in provenance.chapter_items(path):
-                what = (f"{{numref}}`{item.name}`" if item.kind != "number"
-                        else f"正文数字 {{glue}}`/{docname}.md::{item.name}` （`{item.name}`）")
-                functions = "、".join(f"`{f}`" for f in item.functions) or "—"
-                if item.source:
-                    functions += f"；声明的来源：{item.source}"
-                datasets = "、".join(f"`{d}`" for d in item.datasets) or "—"
-                caption = item.caption.replace("|", "\\|")
-                evidence = EVIDENCE.get(item.evidence, "—")
-                lines.append(f"| {what} | {caption} | {evidence} | 第 {item.cell} 个 | "
-                             f"{functions} | {datasets} |")
-            lines.append("")
         return lines
 
 
@@ -334,7 +305,6 @@ def setup(app):
     app.connect("env-get-outdated", _pdfs_changed)
     app.connect("build-finished", _write_downloads)
     app.add_directive("cgov-citations", Citations)
-    app.add_directive("cgov-provenance", Provenance)
     app.add_directive("cgov-locked-versions", LockedVersions)
     app.add_directive("cgov-handouts", Handouts)
     app.add_directive("simulated-data", SimulatedData)
