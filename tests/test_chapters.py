@@ -224,6 +224,9 @@ def test_chapter_page_offers_its_notebook_and_data(site, path):
     assert notebook["nbformat"] == 4 and any(c["cell_type"] == "code" for c in notebook["cells"])
     used = set(re.findall(r"""\bload\(\s*["']([\w-]+)["']""", path.read_text(encoding="utf-8")))
     assert all(any(name in a.get_text() for a in box.select("a")) for name in used)
+    tables = re.findall(r"""publish_table\(\s*CHAPTER,\s*["'](\w+)["']""", path.read_text(encoding="utf-8"))
+    missing = [t for t in tables if f"../downloads/results/{path.stem}/{t}.csv" not in hrefs]
+    assert not missing, f"{path.stem}: published tables without their CSV in the download box: {missing}"
 
 
 def test_every_chapter_has_a_page_of_the_provenance_map_named_after_it():

@@ -4,8 +4,8 @@
   substitutions ``{{ book_version }}``, ``{{ book_commit }}``, ``{{ book_seed }}``, ``{{ book_python }}``;
 - bibliography entries that show their verification status (the ``note`` field of references.bib);
 - a download box on every chapter page: the notebook as ``.ipynb`` (generated from the MyST source),
-  the data sets it loads, its results, its PDF handouts once ``make pdf`` has made them and its
-  PowerPoint deck once ``make slides`` has made it;
+  the data sets it loads, its results (the numbers as JSON, each published table whole as CSV), its PDF
+  handouts once ``make pdf`` has made them and its PowerPoint deck once ``make slides`` has made it;
 - directives that generate pages from the sources: ``cgov-citations`` (如何引用),
   ``cgov-locked-versions`` (可复现性) and ``cgov-handouts`` (links to the PDFs and decks of every chapter);
   the figure/table/number map has its own extension, :mod:`cgov.site.provenance`;
@@ -217,6 +217,8 @@ def _add_download_box(app, doctree) -> None:
         links.append((f"{up}{DOWNLOADS}/data/sim_datapackage.json", "模拟数据说明（sim_datapackage.json）"))
     if (paths.RESULTS / f"{stem}.json").is_file():  # written while the notebook executed
         links.append((f"{up}{DOWNLOADS}/results/{stem}.json", "本章全部数字（JSON）"))
+    for table in sorted((paths.RESULTS / stem).glob("*.csv")):  # publish_table: whole, also where a page shortens it
+        links.append((f"{up}{DOWNLOADS}/results/{stem}/{table.name}", f"表格数据 {table.stem}（CSV）"))
     links += built_materials(app, docname, up)
     para = nodes.paragraph("", "", nodes.strong("", "下载与复现："))
     for i, (uri, text) in enumerate(links):
@@ -268,6 +270,9 @@ def _write_downloads(app, exception) -> None:
         results = paths.RESULTS / f"{source.stem}.json"
         if results.is_file():
             shutil.copyfile(results, out / "results" / results.name)
+        for table in sorted((paths.RESULTS / source.stem).glob("*.csv")):
+            (out / "results" / source.stem).mkdir(exist_ok=True)
+            shutil.copyfile(table, out / "results" / source.stem / table.name)
     copy_pdfs(_latex_dir(app), Path(app.outdir))
     for deck in sorted(_slides_dir(app).glob("*.pptx")):
         (out / "slides").mkdir(exist_ok=True)
