@@ -60,6 +60,16 @@ def test_collapsed_code_waits_in_noscript_until_opened():
     assert perf.lazy_hidden_code("<p>no collapsed code</p>") == "<p>no collapsed code</p>"
 
 
+def test_table_cells_lose_their_only_paragraph():
+    table = ('<table class="table">\n<thead>\n<tr class="row-odd"><th class="head text-left"><p>比较</p></th>\n</tr>\n'
+             '</thead>\n<tbody>\n<tr class="row-even"><td class="text-right"><p><a href="#x">7.388</a></p></td>\n'
+             '<td><p>one</p>\n<p>two</p>\n</td>\n</tr>\n</tbody>\n</table>')
+    compact = perf.compact_table_cells(table)
+    assert '<th class="head text-left">比较</th>' in compact and '<td class="text-right"><a href="#x">7.388</a></td>' in compact
+    assert "<td><p>one</p>\n<p>two</p>\n</td>" in compact              # two paragraphs stay as they are
+    assert perf.compact_table_cells("<p>not in a table</p>") == "<p>not in a table</p>"
+
+
 def test_download_box_folds_into_one_summary_line():
     box = ('<div class="cgov-downloads docutils container">\n<p><strong>下载与复现：</strong>'
            '<a href="a.ipynb">本章 notebook</a>　<a href="b.csv">数据 b</a></p>\n</div>')

@@ -2,7 +2,8 @@
 
 Per page, while Sphinx writes it: the chapter's download box folds into one line (``<details>``) so that
 the title and the learning objectives fill a phone's first screen; collapsed code is built only when a
-reader opens it (:func:`lazy_hidden_code`).
+reader opens it (:func:`lazy_hidden_code`); a table cell holds its text without a paragraph element
+(:func:`compact_table_cells`).
 
 After the build, on the written site (:func:`optimise_site`):
 
@@ -165,9 +166,19 @@ def lazy_hidden_code(body: str) -> str:
     return lazy + LAZY_SCRIPT if lazy != body else body
 
 
+#: A table cell whose only content is one paragraph (docutils writes every cell of a Markdown table so).
+_CELL_PARAGRAPH = re.compile(r"(<t[hd]\b[^>]*>)<p>((?:(?!</?p\b|<div\b|</?t[hd]\b).)*)</p>(\s*</t[hd]>)", re.S)
+
+
+def compact_table_cells(body: str) -> str:
+    """``<td><p>text</p></td>`` becomes ``<td>text</td>`` (same for ``<th>``): the theme already sets a cell's
+    first and last child without margins, so the table looks the same with one element less per cell."""
+    return _CELL_PARAGRAPH.sub(r"\1\2\3", body)
+
+
 def _page_context(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
-        context["body"] = lazy_hidden_code(fold_downloads(context["body"]))
+        context["body"] = lazy_hidden_code(compact_table_cells(fold_downloads(context["body"])))
 
 
 # ---------- after the build: figures and style sheets ----------
