@@ -1,7 +1,8 @@
 """Sphinx extension: pages that stay light on a mid-range phone (issue 19), with no edit to the chapters.
 
 Per page, while Sphinx writes it: the chapter's download box folds into one line (``<details>``) so that
-the title and the learning objectives fill a phone's first screen.
+the title and the learning objectives fill a phone's first screen; collapsed code is built only when a
+reader opens it (:func:`lazy_hidden_code`).
 
 After the build, on the written site (:func:`optimise_site`):
 
@@ -14,7 +15,8 @@ After the build, on the written site (:func:`optimise_site`):
   explicit ``width``/``height`` (no layout shift), ``loading="lazy"`` and ``decoding="async"``;
 - render-blocking CSS: the theme's style sheets keep only the rules the site's pages and scripts use
   (PurgeCSS, ``package.json``), with a safelist for classes scripts toggle; then a page's eleven style
-  sheets become one file, a single render-blocking request.
+  sheets become one file, a single render-blocking request;
+- the sidebar's expand/collapse toggles get an accessible name (:func:`named_toggles`).
 """
 from __future__ import annotations
 
@@ -90,9 +92,10 @@ _DOT = '<span class="o">.</span>'
 def unwrap_tokens(body: str, classes: set[str]) -> str:
     """``<span class="X">text</span>`` inside ``<pre>`` blocks becomes ``text`` for the token classes
     ``classes``, and so does the attribute dot."""
-    token = re.compile(rf'<span class="(?:{"|".join(map(re.escape, sorted(classes)))})">([^<]*)</span>'
-                       if classes else r"(?!)")
-    return _PRE.sub(lambda m: token.sub(r"\1", m.group(0).replace(_DOT, ".")), body)
+    names = "|".join(map(re.escape, sorted(classes))) or "(?!)"
+    token = re.compile(rf'<span class="(?:{names})">([^<]*)</span>')
+    return _PRE.sub(lambda m: token.sub(r"\1", m.group(0).replace(_DOT, ".").replace("<pre><span></span>", "<pre>")),
+                    body)
 
 
 _TOKEN_PAIR = re.compile(r'<span class="(\w+)">([^<]*)</span>(\s*)<span class="(\w+)">([^<]*)</span>')
@@ -134,9 +137,49 @@ def _merge_pass(pre: str, merged) -> str:
             at = match.end()
 
 
+_HIDDEN_INPUT = re.compile(r'(<details class="[^"]*\bhide above-input">\s*<summary.*?</summary>\s*'
+                           r'<div class="cell_input docutils container">)(.*?)(</div>\s*</details>)', re.S)
+#: Builds a collapsed cell's code when a reader opens it, with the copy button the visible code has.
+LAZY_SCRIPT = """<script>document.addEventListener("toggle", function (event) {
+  var box = event.target, lazy = box.open && box.querySelector("noscript.cgov-lazy");
+  if (!lazy) return;
+  var holder = document.createElement("template"), button = document.querySelector("button.copybtn");
+  holder.innerHTML = lazy.textContent;
+  holder.content.querySelectorAll("div.highlight pre").forEach(function (pre, i) {
+    if (!button) return;
+    pre.id = "cgov-lazy-" + Math.random().toString(36).slice(2) + i;
+    var copy = button.cloneNode(true);
+    copy.setAttribute("data-clipboard-target", "#" + pre.id);
+    pre.after(copy);
+  });
+  lazy.replaceWith(holder.content);
+}, true);</script>"""
+
+
+def lazy_hidden_code(body: str) -> str:
+    """The code of a collapsed (``hide-input``) cell inside ``<noscript>``: with scripts on, the browser
+    keeps it as text, and :data:`LAZY_SCRIPT` builds it when the reader opens the cell; with scripts off,
+    the browser shows it as before. A page of collapsed plotting code no longer carries hundreds of
+    elements a reader may never open."""
+    lazy = _HIDDEN_INPUT.sub(lambda m: f'{m.group(1)}<noscript class="cgov-lazy">{m.group(2)}</noscript>{m.group(3)}',
+                             body)
+    return lazy + LAZY_SCRIPT if lazy != body else body
+
+
+#: A table cell whose only content is one paragraph: ``<td class="text-right"><p>4,291</p></td>``.
+_CELL_PARAGRAPH = re.compile(r"(<t[dh]\b[^>]*>)<p>((?:(?!<p[\s>]|</p>).)*?)</p>(</t[dh]>)", re.S)
+
+
+def unwrap_cell_paragraphs(body: str) -> str:
+    """A table cell holding one paragraph and nothing else keeps its text without the ``<p>``: the theme
+    gives the first and last child of a cell no margin, so it looks the same with one element less per
+    cell (a glued table of 30 rows has 200 such paragraphs). Cells with more than one block are left."""
+    return _CELL_PARAGRAPH.sub(r"\1\2\3", body)
+
+
 def _page_context(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
-        context["body"] = fold_downloads(context["body"])
+        context["body"] = lazy_hidden_code(unwrap_cell_paragraphs(fold_downloads(context["body"])))
 
 
 # ---------- after the build: figures and style sheets ----------
@@ -229,6 +272,14 @@ def site_pages(site: Path) -> list[Path]:
     return [p for p in site.rglob("*.html") if not p.is_relative_to(site / "_static")]
 
 
+_ICON_SUMMARY = re.compile(r'<summary>(\s*<span class="toctree-toggle")')
+
+
+def named_toggles(html: str) -> str:
+    """The sidebar's expand/collapse toggles (an icon in a ``<summary>``) get a name screen readers say."""
+    return _ICON_SUMMARY.sub(r'<summary aria-label="展开或收起本节的子页面">\1', html)
+
+
 def optimise_site(site: Path) -> None:
     """Figures and style sheets of the written ``site`` (idempotent: a rebuild may run it again)."""
     site = site.resolve()
@@ -237,7 +288,7 @@ def optimise_site(site: Path) -> None:
     plain, (colours, _) = plain_token_classes(css), token_colours(css)
     for page in site_pages(site):
         html = page.read_text(encoding="utf-8")
-        lighter = sized_images(merge_tokens(unwrap_tokens(html, plain), colours), page)
+        lighter = named_toggles(sized_images(merge_tokens(unwrap_tokens(html, plain), colours), page))
         if lighter != html:
             page.write_text(lighter, encoding="utf-8")
     purge_css(site)
