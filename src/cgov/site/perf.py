@@ -2,7 +2,8 @@
 
 Per page, while Sphinx writes it: the chapter's download box folds into one line (``<details>``) so that
 the title and the learning objectives fill a phone's first screen; collapsed code is built only when a
-reader opens it (:func:`lazy_hidden_code`).
+reader opens it (:func:`lazy_hidden_code`); a table cell's only paragraph gives way to its text
+(:func:`unwrap_cell_paragraphs`).
 
 After the build, on the written site (:func:`optimise_site`):
 
@@ -128,7 +129,7 @@ def _merge_pass(pre: str, merged) -> str:
         if match is None:
             return "".join(out) + pre[at:]
         replacement = merged(match)
-        if replacement is match.group(0):
+        if replacement == match.group(0):  # not merged: the second token may merge with the next
             second = match.start(4) - len('<span class="')
             out.append(pre[at:second])
             at = second
