@@ -128,6 +128,19 @@ def test_chapter_pages_have_a_small_dom(visits):
     assert not big, f"over {CHAPTER_ELEMENTS} DOM elements: {big}"
 
 
+def test_collapsed_code_shows_when_opened(site, browser, served):
+    """A collapsed code cell is text in <noscript> until opened; opened, it shows its code with a copy
+    button (cgov.site.perf.lazy_hidden_code)."""
+    context = browser.new_context()
+    page, load = open_page(context, f"{served}/notebooks/12-action.html")
+    closed = page.evaluate("document.querySelectorAll('noscript.cgov-lazy').length")
+    page.click("div.tag_hide-input details summary")
+    page.wait_for_selector("div.tag_hide-input div.cell_input pre", state="visible")
+    copy = page.eval_on_selector("div.tag_hide-input div.cell_input pre", "pre => !!pre.nextElementSibling?.matches('button.copybtn')")
+    context.close()
+    assert closed > 0 and copy and not load.console_errors
+
+
 def test_figures_have_a_size_and_load_lazily(site):
     """Every figure of a chapter: alt text, explicit width and height (no layout shift), lazy and async
     loading, and WebP where that is smaller than the PNG (cgov.site.perf)."""
@@ -197,8 +210,8 @@ def test_formulas_render_from_files_with_no_server(site, browser):
     context = browser.new_context()
     page, load = open_page(context, (site / "notebooks" / "01-overview.html").as_uri())
     sizes = page.eval_on_selector_all(
-        "mjx-container svg", "svgs => svgs.map(s => s.getBoundingClientRect().width)")
+        "img.cgov-math", "imgs => imgs.map(i => i.complete ? Math.min(i.naturalWidth, i.getBoundingClientRect().width) : 0)")
     context.close()
-    assert sizes and min(sizes) > 0, "formulas are missing or have no size"
+    assert sizes and min(sizes) > 0, "formulas are missing, not decoded or have no size"
     assert not [u for u in load.requests if urlsplit(u).scheme not in ("file", "data")]
     assert not load.console_errors

@@ -62,10 +62,15 @@ def test_pages_are_declared_chinese(site):
 
 
 def test_math_is_typeset_at_build_time(site):
-    """Formulas arrive as SVG with hidden MathML: no MathJax script, no raw TeX left for a browser."""
+    """Formulas arrive typeset, each one image (an SVG data URL) with its TeX as alt text: no MathJax
+    script, no raw TeX left for a browser."""
     overview = soup(site / "notebooks" / "01-overview.html")
-    assert overview.select("mjx-container svg"), "the overview chapter has a formula but no typeset math"
-    assert overview.select("mjx-container mjx-assistive-mml math"), "typeset math lacks MathML for screen readers"
+    formulas = overview.select("img.cgov-math")
+    assert formulas, "the overview chapter has a formula but no typeset math"
+    for img in formulas:
+        assert img["src"].startswith("data:image/svg+xml,") and "%3Csvg" in img["src"], img["src"][:80]
+        assert img["alt"].strip() and re.search(r"width:[\d.]+ex;height:[\d.]+ex", img["style"]), img
+    assert not overview.select("mjx-container"), "inline MathJax markup left"
     for path in pages(site):
         page = soup(path)
         scripts = [s["src"] for s in page.find_all("script", src=True) if "mathjax" in s["src"].lower()]

@@ -1,5 +1,5 @@
-"""cgov.site.perf on small inputs: which code tokens lose their <span>, the folded download box, and the
-style-sheet bundle's rewritten URLs (the whole site is checked in tests/test_browser.py)."""
+"""cgov.site.perf on small inputs: which code tokens lose their <span> or share one, collapsed code kept for
+later, the folded download box, and the style-sheet bundle's rewritten URLs (the whole site is checked in tests/test_browser.py)."""
 from __future__ import annotations
 
 from cgov.site import perf
@@ -27,6 +27,37 @@ def test_unwrapping_touches_code_blocks_only():
             '<span class="n">y</span></pre>')
     assert perf.unwrap_tokens(body, {"n"}) == ('<p><span class="n">prose</span></p><pre>x <span class="o">=</span> '
                                                'y</pre>')
+
+
+def test_attribute_dots_and_the_empty_leading_span_go():
+    body = '<pre><span></span>data<span class="o">.</span>load <span class="o">=</span> 1</pre>'
+    assert perf.unwrap_tokens(body, set()) == '<pre>data.load <span class="o">=</span> 1</pre>'
+
+
+def test_neighbouring_tokens_of_one_colour_in_every_theme_share_a_span():
+    colours, base = perf.token_colours(PYGMENTS + """
+html[data-theme="light"] .highlight .s2 { color: #00622F }
+html[data-theme="dark"] .highlight .s2 { color: #ABE338 }
+html[data-theme="light"] .highlight .mi { color: #7F4707 }
+html[data-theme="dark"] .highlight .mi { color: #FFD900 }
+""")
+    assert base == ("#F8F8F2", "#080808") and "ge" not in colours  # italic: never merged
+    body = ('<pre>x<span class="o">=</span> <span class="s2">"a"</span><span class="o">+</span><span class="mi">1</span>'
+            '<span class="o">-</span><span class="s2">"b"</span> <span class="s2">"c"</span></pre>')
+    assert perf.merge_tokens(body, colours) == ('<pre>x<span class="o">= "a"+</span><span class="mi">1</span>'
+                                                '<span class="o">-"b" "c"</span></pre>')
+    assert perf.merge_tokens('<p><span class="o">=</span><span class="s2">"a"</span></p>', colours).count("<span") == 2
+
+
+def test_collapsed_code_waits_in_noscript_until_opened():
+    cell = ('<div class="cell tag_hide-input docutils container">\n<details class="admonition hide above-input">\n'
+            '<summary aria-label="Toggle hidden content">\n<p>显示代码</p>\n</summary>\n'
+            '<div class="cell_input docutils container">\n<div class="highlight"><pre>plt.plot()</pre></div>\n'
+            '</div>\n</details>\n</div>')
+    lazy = perf.lazy_hidden_code("<p>x</p>" + cell)
+    assert '<div class="cell_input docutils container"><noscript class="cgov-lazy">\n<div class="highlight">' in lazy
+    assert lazy.count("</noscript></div>\n</details>") == 1 and lazy.endswith(perf.LAZY_SCRIPT)
+    assert perf.lazy_hidden_code("<p>no collapsed code</p>") == "<p>no collapsed code</p>"
 
 
 def test_download_box_folds_into_one_summary_line():

@@ -1,7 +1,8 @@
 """Sphinx extension: pages that stay light on a mid-range phone (issue 19), with no edit to the chapters.
 
 Per page, while Sphinx writes it: the chapter's download box folds into one line (``<details>``) so that
-the title and the learning objectives fill a phone's first screen.
+the title and the learning objectives fill a phone's first screen; collapsed code is built only when a
+reader opens it (:func:`lazy_hidden_code`).
 
 After the build, on the written site (:func:`optimise_site`):
 
@@ -90,9 +91,10 @@ _DOT = '<span class="o">.</span>'
 def unwrap_tokens(body: str, classes: set[str]) -> str:
     """``<span class="X">text</span>`` inside ``<pre>`` blocks becomes ``text`` for the token classes
     ``classes``, and so does the attribute dot."""
-    token = re.compile(rf'<span class="(?:{"|".join(map(re.escape, sorted(classes)))})">([^<]*)</span>'
-                       if classes else r"(?!)")
-    return _PRE.sub(lambda m: token.sub(r"\1", m.group(0).replace(_DOT, ".")), body)
+    names = "|".join(map(re.escape, sorted(classes))) or "(?!)"
+    token = re.compile(rf'<span class="(?:{names})">([^<]*)</span>')
+    return _PRE.sub(lambda m: token.sub(r"\1", m.group(0).replace(_DOT, ".").replace("<pre><span></span>", "<pre>")),
+                    body)
 
 
 _TOKEN_PAIR = re.compile(r'<span class="(\w+)">([^<]*)</span>(\s*)<span class="(\w+)">([^<]*)</span>')
@@ -134,9 +136,38 @@ def _merge_pass(pre: str, merged) -> str:
             at = match.end()
 
 
+_HIDDEN_INPUT = re.compile(r'(<details class="[^"]*\bhide above-input">\s*<summary.*?</summary>\s*'
+                           r'<div class="cell_input docutils container">)(.*?)(</div>\s*</details>)', re.S)
+#: Builds a collapsed cell's code when a reader opens it, with the copy button the visible code has.
+LAZY_SCRIPT = """<script>document.addEventListener("toggle", function (event) {
+  var box = event.target, lazy = box.open && box.querySelector("noscript.cgov-lazy");
+  if (!lazy) return;
+  var holder = document.createElement("template"), button = document.querySelector("button.copybtn");
+  holder.innerHTML = lazy.textContent;
+  holder.content.querySelectorAll("div.highlight pre").forEach(function (pre, i) {
+    if (!button) return;
+    pre.id = "cgov-lazy-" + Math.random().toString(36).slice(2) + i;
+    var copy = button.cloneNode(true);
+    copy.setAttribute("data-clipboard-target", "#" + pre.id);
+    pre.after(copy);
+  });
+  lazy.replaceWith(holder.content);
+}, true);</script>"""
+
+
+def lazy_hidden_code(body: str) -> str:
+    """The code of a collapsed (``hide-input``) cell inside ``<noscript>``: with scripts on, the browser
+    keeps it as text, and :data:`LAZY_SCRIPT` builds it when the reader opens the cell; with scripts off,
+    the browser shows it as before. A page of collapsed plotting code no longer carries hundreds of
+    elements a reader may never open."""
+    lazy = _HIDDEN_INPUT.sub(lambda m: f'{m.group(1)}<noscript class="cgov-lazy">{m.group(2)}</noscript>{m.group(3)}',
+                             body)
+    return lazy + LAZY_SCRIPT if lazy != body else body
+
+
 def _page_context(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
-        context["body"] = fold_downloads(context["body"])
+        context["body"] = lazy_hidden_code(fold_downloads(context["body"]))
 
 
 # ---------- after the build: figures and style sheets ----------
