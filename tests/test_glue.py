@@ -77,3 +77,16 @@ def test_published_tables_round_by_the_same_rule():
     table = glue.formatted(pd.DataFrame({"x": [16.45, 2.25], "n": [1, 2], "name": ["a", "b"]}), ".1f")
     assert table["x"].tolist() == ["16.5", "2.3"] and table["n"].tolist() == [1, 2]
 
+
+
+def test_a_table_page_view_is_shown_while_the_csv_keeps_the_whole_table(tmp_path, monkeypatch):
+    import myst_nb
+    import pandas as pd
+
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    on_page = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, shown, display: on_page.update({name: shown.data}))
+    whole = pd.DataFrame({"地区": ["甲", "乙", "丙"], "数值": [1.25, 2.5, 3.75]})
+    glue.publish_table("99-test", "t", whole, page=whole.iloc[[1]])
+    assert "乙" in on_page["t"] and "甲" not in on_page["t"] and "丙" not in on_page["t"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "99-test" / "t.csv"), whole)

@@ -159,22 +159,25 @@ def formatted(table, floatfmt: str = ",.1f"):
     return out
 
 
-def publish_table(chapter: str, name: str, table, floatfmt: str = ",.1f") -> None:
+def publish_table(chapter: str, name: str, table, floatfmt: str = ",.1f", page=None) -> None:
     """Glue a DataFrame as a Markdown table (rendered as a real, numberable table with header
     cells) and save it as ``RESULTS/<chapter>/<name>.csv`` so readers can download its data.
-    Floats are shown with ``floatfmt`` by the book's rounding rule; the CSV keeps full precision."""
+    Floats are shown with ``floatfmt`` by the book's rounding rule; the CSV keeps full precision.
+    ``page``, if given, is the compact view the page shows instead (the rows and columns the prose
+    discusses, issue 19); the CSV still keeps ``table`` whole."""
     from IPython.display import Markdown
     from myst_nb import glue
 
     import pandas as pd
 
+    table, whole = (table if page is None else page), table
     shown_table = formatted(table, floatfmt)
     align = ["right" if pd.api.types.is_numeric_dtype(table[c]) else "left" for c in table.columns]
     glue(name, Markdown(shown_table.to_markdown(index=False, disable_numparse=True, colalign=align)),
          display=False)
     target = paths.RESULTS / chapter / f"{name}.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(target, index=False, encoding="utf-8")
+    whole.to_csv(target, index=False, encoding="utf-8")
 
 
 def _write_json(path, data) -> None:
