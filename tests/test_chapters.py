@@ -1,7 +1,7 @@
 """Every chapter has the teaching apparatus: labels, hidden set-up, learning objectives with
 prerequisites, at least two exercises with hidden (dropdown) solutions, discussion questions at the end,
 glossary links. The conventions are written down in book/_templates/chapter.md; a chapter without
-one of these parts fails here. The built site is checked too: solutions, downloads, the provenance map."""
+one of these parts fails here. The built site is checked too: solutions, downloads, the provenance map (an index and one page per chapter)."""
 from __future__ import annotations
 
 import json
@@ -12,11 +12,14 @@ import pytest
 from bs4 import BeautifulSoup
 
 from cgov import toc
-from cgov.site.provenance import chapter_items
+from cgov.glue import EVIDENCE
+from cgov.site.provenance import PAGES, chapter_items, page_of
 from conftest import NOTEBOOKS, ROOT
 
 TEMPLATE = ROOT / "book" / "_templates" / "chapter.md"
 LABEL_KINDS = {"figure": "fig", "table": "tbl"}
+#: Most elements of a page of the provenance map in its static HTML (issue 19).
+PROVENANCE_ELEMENTS = 1_500
 DIRECTIVE = re.compile(r"^(?P<fence>:{3,}|`{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
 
 
@@ -221,22 +224,53 @@ def test_chapter_page_offers_its_notebook_and_data(site, path):
     assert notebook["nbformat"] == 4 and any(c["cell_type"] == "code" for c in notebook["cells"])
     used = set(re.findall(r"""\bload\(\s*["']([\w-]+)["']""", path.read_text(encoding="utf-8")))
     assert all(any(name in a.get_text() for a in box.select("a")) for name in used)
+    tables = re.findall(r"""publish_table\(\s*CHAPTER,\s*["'](\w+)["']""", path.read_text(encoding="utf-8"))
+    missing = [t for t in tables if f"../downloads/results/{path.stem}/{t}.csv" not in hrefs]
+    assert not missing, f"{path.stem}: published tables without their CSV in the download box: {missing}"
 
 
-def test_provenance_map_lists_every_figure_table_and_number(site, strict_build):
-    text = page(site, "book/provenance.html").select_one("main").get_text(" ", strip=True)
-    for path in NOTEBOOKS:
+def test_every_chapter_has_a_page_of_the_provenance_map_named_after_it():
+    pages = sorted((ROOT / PAGES).glob("*.md"))
+    assert [p.stem for p in pages] == [p.stem for p in NOTEBOOKS], "one page of the map per chapter, no other"
+    for number, docname, _ in toc.chapters(ROOT):
+        text = (ROOT / f"{page_of(docname)}.md").read_text(encoding="utf-8")
+        assert text.startswith(f"# 第 {number} 章的") and "```{cgov-provenance}\n```" in text, docname
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_provenance_page_lists_every_figure_table_and_number_of_its_chapter(site, strict_build, path):
+    html = page(site, f"{page_of(f'notebooks/{path.stem}')}.html")
+    text = html.select_one("main").get_text(" ", strip=True)
+    items = chapter_items(path)
+    assert any(i.kind == "number" for i in items), f"{path.name} publishes no numbers"
+    results = json.loads((strict_build.results / f"{path.stem}.json").read_text(encoding="utf-8"))
+    assert len(html.select("main tbody tr")) == len(items), "one row per figure, table and number"
+    numbers = [item.name for item in items if item.kind == "number"]
+    assert sorted(numbers) == sorted(results), "the map and the chapter's results name different numbers"
+    for name in numbers:
+        assert f"{results[name]['text']}（{name}）" in text, name
+    targets = {a.get("href", "") for a in html.select("main td a")}
+    for item in items:
+        if item.kind != "number":
+            assert f"../../notebooks/{path.stem}.html#{item.name}" in targets, f"the map does not link {item.name}"
+
+
+def test_provenance_index_has_one_line_per_chapter_with_its_counts(site):
+    lines = [a.find_parent("li") for a in page(site, "book/provenance.html").select("main li a[href^='provenance/']")]
+    assert len(lines) == len(NOTEBOOKS)
+    for line, path in zip(lines, NOTEBOOKS):
         items = chapter_items(path)
-        assert any(i.kind == "number" for i in items), f"{path.name} publishes no numbers"
-        for item in items:
-            if item.kind == "number":
-                assert f"（ {item.name} ）" in text or f"（{item.name}）" in text, item.name
-        results = json.loads((strict_build.results / f"{path.stem}.json").read_text(encoding="utf-8"))
-        for record in results.values():
-            assert record["text"] in text, f"{path.stem}: {record['text']} not on the map page"
-    html = page(site, "book/provenance.html")
-    targets = {a.get("href", "").split("#")[-1] for a in html.select("main a")}
-    for path in NOTEBOOKS:
-        for item in chapter_items(path):
-            if item.kind != "number":
-                assert item.name in targets, f"the map does not link {item.name}"
+        assert line.a["href"] == f"provenance/{path.stem}.html"
+        counts = {kind: sum(i.kind == kind for i in items) for kind in ("figure", "table", "number")}
+        assert f"图 {counts['figure']}、表 {counts['table']}、正文数字 {counts['number']}" in line.get_text(), path.stem
+        numbers = [i for i in items if i.kind == "number"]
+        for key, label in EVIDENCE.items():
+            n = sum(i.evidence == key for i in numbers)
+            assert (f"{label} {n}" in line.get_text()) == (n > 0), f"{path.stem}: {label}"
+
+
+def test_provenance_pages_have_a_small_dom(site):
+    """The index and each chapter's page of the map, as built: at most 1,500 elements (issue 19)."""
+    names = ["book/provenance.html", *(f"{page_of(f'notebooks/{p.stem}')}.html" for p in NOTEBOOKS)]
+    sizes = {name: 1 + len(page(site, name).html.find_all(True)) for name in names}
+    assert not {n: size for n, size in sizes.items() if size > PROVENANCE_ELEMENTS}, sizes

@@ -49,6 +49,14 @@ html[data-theme="dark"] .highlight .mi { color: #FFD900 }
     assert perf.merge_tokens('<p><span class="o">=</span><span class="s2">"a"</span></p>', colours).count("<span") == 2
 
 
+def test_a_table_cell_of_one_paragraph_loses_the_paragraph_only():
+    body = ('<table><tr><th class="head"><p>省份</p></th><td class="text-right"><p>4,291 <code>x</code></p></td>'
+            '<td><p>a</p><p>b</p></td><td><p class="x">c</p></td></tr></table><p>prose</p>')
+    assert perf.unwrap_cell_paragraphs(body) == (
+        '<table><tr><th class="head">省份</th><td class="text-right">4,291 <code>x</code></td>'
+        '<td><p>a</p><p>b</p></td><td><p class="x">c</p></td></tr></table><p>prose</p>')
+
+
 def test_collapsed_code_waits_in_noscript_until_opened():
     cell = ('<div class="cell tag_hide-input docutils container">\n<details class="admonition hide above-input">\n'
             '<summary aria-label="Toggle hidden content">\n<p>显示代码</p>\n</summary>\n'
@@ -90,3 +98,8 @@ def test_bundle_replaces_the_links_of_a_page(tmp_path):
     assert bundled.count('rel="stylesheet"') == 1 and '<script src="x.js"></script>' in bundled
     bundle = next(static.glob("cgov-*.css")).read_text(encoding="utf-8")
     assert bundle.index("color: red") < bundle.index("color: blue")
+
+
+def test_sidebar_toggles_get_a_name():
+    html = '<details open><summary><span class="toctree-toggle" role="presentation"><i></i></span></summary>'
+    assert perf.named_toggles(html).startswith('<details open><summary aria-label="展开或收起本节的子页面"><span')

@@ -5,8 +5,9 @@ users never import them.
   build time by ``tex2svg.js``, the icon font cut down, scripts deferred), accessible markup, Chinese lines
   joined without spaces; the theme templates in ``templates/``;
 - :mod:`~cgov.site.apparatus`: version stamp, bibliography status, download box, the ``simulated-data``
-  banner and the directives that generate pages (citing, provenance map, locked versions, PDF handouts);
+  banner and the directives that generate pages (citing, locked versions, PDF handouts);
 - :mod:`~cgov.site.provenance`: which code cell, cgov function and data set makes each figure, table
-  and number (read statically from the chapter source);
+  and number (read statically from the chapter source), and the map's pages: an index and one page per
+  chapter;
 - :mod:`~cgov.site.urls`: base URL and canonical links, ``sitemap.xml``, redirect pages.
 """

@@ -4,11 +4,11 @@
   substitutions ``{{ book_version }}``, ``{{ book_commit }}``, ``{{ book_seed }}``, ``{{ book_python }}``;
 - bibliography entries that show their verification status (the ``note`` field of references.bib);
 - a download box on every chapter page: the notebook as ``.ipynb`` (generated from the MyST source),
-  the data sets it loads, its results, its PDF handouts once ``make pdf`` has made them and its
-  PowerPoint deck once ``make slides`` has made it;
+  the data sets it loads, its results (the numbers as JSON, each published table whole as CSV), its PDF
+  handouts once ``make pdf`` has made them and its PowerPoint deck once ``make slides`` has made it;
 - directives that generate pages from the sources: ``cgov-citations`` (如何引用),
-  ``cgov-provenance`` (figure/table/number map), ``cgov-locked-versions`` (可复现性) and
-  ``cgov-handouts`` (links to the PDFs and decks of every chapter);
+  ``cgov-locked-versions`` (可复现性) and ``cgov-handouts`` (links to the PDFs and decks of every chapter);
+  the figure/table/number map has its own extension, :mod:`cgov.site.provenance`;
 - ``simulated-data``: the one banner that marks a section built on simulated teaching data.
 """
 from __future__ import annotations
@@ -26,7 +26,6 @@ from sphinx.util.docutils import SphinxDirective
 
 import cgov
 from cgov import cite, data, paths
-from cgov.glue import EVIDENCE
 from cgov.site import provenance
 from cgov.style import SEED
 from cgov.toc import chapters
@@ -155,34 +154,6 @@ class Citations(_MarkdownDirective):
         return lines
 
 
-class Provenance(_MarkdownDirective):
-    """For every chapter: each figure, table and number, the code cell and the cgov functions and
-    data sets that produce it."""
-
-    def markdown(self):
-        srcdir = Path(self.env.srcdir)
-        lines = []
-        for number, docname, title in chapters(srcdir):
-            path = srcdir / f"{docname}.md"
-            self.env.note_dependency(str(path))
-            lines += [f"## 第 {number} 章 [{title}](/{docname}.md)", "",
-                      f"源文件 `{docname}.md`；该章页面顶部的“下载与复现”提供可重新运行的 .ipynb。", "",
-                      "| 对象 | 内容 | 依据 | 代码单元 | 产生它的 cgov 函数 | 数据集 |", "|---|---|---|---|---|---|"]
-            for item in provenance.chapter_items(path):
-                what = (f"{{numref}}`{item.name}`" if item.kind != "number"
-                        else f"正文数字 {{glue}}`/{docname}.md::{item.name}` （`{item.name}`）")
-                functions = "、".join(f"`{f}`" for f in item.functions) or "—"
-                if item.source:
-                    functions += f"；声明的来源：{item.source}"
-                datasets = "、".join(f"`{d}`" for d in item.datasets) or "—"
-                caption = item.caption.replace("|", "\\|")
-                evidence = EVIDENCE.get(item.evidence, "—")
-                lines.append(f"| {what} | {caption} | {evidence} | 第 {item.cell} 个 | "
-                             f"{functions} | {datasets} |")
-            lines.append("")
-        return lines
-
-
 class LockedVersions(_MarkdownDirective):
     """The exact package versions of ``requirements.lock``, as a table."""
 
@@ -246,6 +217,8 @@ def _add_download_box(app, doctree) -> None:
         links.append((f"{up}{DOWNLOADS}/data/sim_datapackage.json", "模拟数据说明（sim_datapackage.json）"))
     if (paths.RESULTS / f"{stem}.json").is_file():  # written while the notebook executed
         links.append((f"{up}{DOWNLOADS}/results/{stem}.json", "本章全部数字（JSON）"))
+    for table in sorted((paths.RESULTS / stem).glob("*.csv")):  # publish_table: whole, also where a page shortens it
+        links.append((f"{up}{DOWNLOADS}/results/{stem}/{table.name}", f"表格数据 {table.stem}（CSV）"))
     links += built_materials(app, docname, up)
     para = nodes.paragraph("", "", nodes.strong("", "下载与复现："))
     for i, (uri, text) in enumerate(links):
@@ -297,6 +270,9 @@ def _write_downloads(app, exception) -> None:
         results = paths.RESULTS / f"{source.stem}.json"
         if results.is_file():
             shutil.copyfile(results, out / "results" / results.name)
+        for table in sorted((paths.RESULTS / source.stem).glob("*.csv")):
+            (out / "results" / source.stem).mkdir(exist_ok=True)
+            shutil.copyfile(table, out / "results" / source.stem / table.name)
     copy_pdfs(_latex_dir(app), Path(app.outdir))
     for deck in sorted(_slides_dir(app).glob("*.pptx")):
         (out / "slides").mkdir(exist_ok=True)
@@ -334,7 +310,6 @@ def setup(app):
     app.connect("env-get-outdated", _pdfs_changed)
     app.connect("build-finished", _write_downloads)
     app.add_directive("cgov-citations", Citations)
-    app.add_directive("cgov-provenance", Provenance)
     app.add_directive("cgov-locked-versions", LockedVersions)
     app.add_directive("cgov-handouts", Handouts)
     app.add_directive("simulated-data", SimulatedData)

@@ -67,6 +67,8 @@ class _Tex2Svg:
 
 tex2svg = _Tex2Svg()
 
+#: The theme's text colour in light mode: an image cannot inherit it (dark mode inverts it, ``cgov.css``).
+MATH_COLOUR = "#222832"
 _SVG_TAG = re.compile(r"<svg [^>]*>")
 _SVG_WIDTH = re.compile(r' width="([\d.]+ex)"')
 _SVG_HEIGHT = re.compile(r' height="([\d.]+ex)"')
@@ -83,7 +85,8 @@ def math_image(tex: str, display: bool) -> str:
         raise MathError(f"MathJax wrote an SVG without size for: {tex}")
     align = _SVG_ALIGN.search(tag.group(0))  # absent when the formula sits on the baseline
     style = f"vertical-align:{align.group(1) if align else 0};width:{width.group(1)};height:{height.group(1)}"
-    source = "data:image/svg+xml," + quote(svg.replace('"', "'"), safe=" '/:=;,.()-_!*+")
+    svg = svg.replace("currentColor", MATH_COLOUR).replace('"', "'")
+    source = "data:image/svg+xml," + quote(svg, safe=" '/:=;,.()-_!*+")
     kind = "cgov-math cgov-math-display" if display else "cgov-math"
     return f'<img class="{kind}" src="{source}" alt="{html.escape(tex.strip())}" style="{style}" />'
 

@@ -4,13 +4,25 @@ Reads a chapter's MyST source statically (no execution): figures are code cells 
 ``mystnb: figure: name``, tables are ``{table}`` directives with ``:name:``, numbers are the keys of
 ``publish(CHAPTER, {...: Number(...)})``. For each it follows the variables of the producing cell back
 through earlier cells and lists the ``cgov`` functions and the data sets (``load("name")``) on that path.
+
+As a Sphinx extension it writes the map: the directive ``cgov-provenance`` makes the index page
+``book/provenance`` (one line per chapter, with its counts) and, on ``book/provenance/NN-slug``, the
+table of that chapter; one page per chapter keeps each page small on a phone (issue 19).
 """
 from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
+
+from cgov.glue import EVIDENCE
+from cgov.toc import Chapter, chapters
 
 #: Functions that only publish or set up; they do not produce a result.
 PLUMBING = {"cgov.setup", "cgov.glue.publish", "cgov.glue.publish_table", "cgov.glue.Number",
@@ -184,3 +196,95 @@ def _tables(markdown: str, cells, bindings, producing_cell) -> list[Item]:
         functions, datasets = _producers(cells, index, bindings) if index >= 0 else ([], [])
         found.append(Item("table", name, match["caption"].strip(), index + 1, functions, datasets))
     return found
+
+
+# ---------- the pages of the map (Sphinx) ----------
+
+#: The index page of the map; each chapter's page is ``PAGES/<chapter file name>``.
+PAGES = "book/provenance"
+
+
+def page_of(docname: str) -> str:
+    """The map's page of a chapter: ``notebooks/04-participation`` -> ``book/provenance/04-participation``."""
+    return f"{PAGES}/{Path(docname).name}"
+
+
+def index_markdown(srcdir: Path) -> list[str]:
+    """One line per chapter: its figures, tables and numbers (by evidence), linked to its page of the map."""
+    lines = []
+    for number, docname, title in chapters(srcdir):
+        items = chapter_items(srcdir / f"{docname}.md")
+        kinds = Counter(item.kind for item in items)
+        evidence = Counter(EVIDENCE.get(item.evidence, "未标明") for item in items if item.kind == "number")
+        by = "、".join(f"{label} {count}" for label, count in evidence.items())
+        lines.append(f"- 第 {number} 章 [{title}](/{page_of(docname)}.md)：图 {kinds['figure']}、表 {kinds['table']}、"
+                     f"正文数字 {kinds['number']}" + (f"（{by}）" if by else ""))
+    return lines
+
+
+def chapter_markdown(srcdir: Path, chapter: Chapter) -> list[str]:
+    """A chapter's page of the map: each figure, table and number, its code cell, functions and data sets."""
+    number, docname, title = chapter
+    lines = [f"本页列出第 {number} 章 [{title}](/{docname}.md) 的每一个编号的图、编号的表和正文数字。"
+             f"源文件为 `{docname}.md`；该章页面顶部的“下载与复现”提供可重新运行的 .ipynb 和本章全部数字（JSON）。"
+             "各栏的含义见{ref}`provenance`。", "",
+             "| 对象 | 内容 | 依据 | 代码单元 | 产生它的 cgov 函数 | 数据集 |", "|---|---|---|---|---|---|"]
+    for item in chapter_items(srcdir / f"{docname}.md"):
+        what = (f"{{numref}}`{item.name}`" if item.kind != "number"
+                else f"正文数字 {{glue}}`/{docname}.md::{item.name}`（`{item.name}`）")
+        functions = "、".join(f"`{f}`" for f in item.functions) or "—"
+        if item.source:
+            functions += f"；声明的来源：{item.source}"
+        datasets = "、".join(f"`{d}`" for d in item.datasets) or "—"
+        caption = item.caption.replace("|", "\\|")
+        lines.append(f"| {what} | {caption} | {EVIDENCE.get(item.evidence, '—')} | 第 {item.cell} 个 | "
+                     f"{functions} | {datasets} |")
+    return lines
+
+
+class ProvenanceMap(SphinxDirective):
+    """``{cgov-provenance}``: on ``book/provenance`` the index of the map, on ``book/provenance/NN-slug``
+    the table of chapter ``notebooks/NN-slug``."""
+
+    def run(self):
+        srcdir, here = Path(self.env.srcdir), self.env.docname
+        book = chapters(srcdir)
+        if here == PAGES:
+            shown, lines = book, index_markdown(srcdir)
+        else:
+            shown = [c for c in book if page_of(c.docname) == here]
+            if not shown:
+                raise self.error(f"{here} is not the provenance page of a chapter ({PAGES}/NN-slug)")
+            lines = chapter_markdown(srcdir, shown[0])
+        for chapter in shown:
+            self.env.note_dependency(str(srcdir / f"{chapter.docname}.md"))
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines), self.content_offset, container)
+        return container.children
+
+
+class bare_text(nodes.Inline, nodes.TextElement):
+    """The text of a table cell written without a tag of its own (HTML only)."""
+
+
+def _no_tag(translator, node) -> None:
+    pass
+
+
+def _light_cells(app, doctree, docname) -> None:
+    """HTML only: on the map's pages a table cell holds its text directly, without a ``<p>``, and names
+    and glued numbers are plain text rather than ``<code><span>``, so that the page of the longest chapter
+    stays under 1,500 elements (issue 19). The PDF keeps the cells as written."""
+    if app.builder.format != "html" or not (docname == PAGES or docname.startswith(f"{PAGES}/")):
+        return
+    for entry in list(doctree.findall(nodes.entry)):
+        for node in [*entry.findall(nodes.literal), *entry.findall(nodes.inline), *entry.findall(nodes.paragraph)]:
+            bare = bare_text("", "", *node.children) if isinstance(node, nodes.paragraph) else nodes.Text(node.astext())
+            node.parent.replace(node, bare)
+
+
+def setup(app):
+    app.add_directive("cgov-provenance", ProvenanceMap)
+    app.add_node(bare_text, html=(_no_tag, _no_tag))
+    app.connect("doctree-resolved", _light_cells)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
