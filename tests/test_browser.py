@@ -122,7 +122,6 @@ def test_chapter_pages_stay_light(visits):
     assert not heavy, f"over {CHAPTER_BUDGET} bytes transferred: {heavy}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: chapter pages still carry raw DataFrame outputs (1,782–3,314 elements); strict, so this mark goes when they fit")
 def test_chapter_pages_have_a_small_dom(visits):
     big = {n: v.elements for n, v in visits.items() if n.startswith("notebooks/") and v.elements > CHAPTER_ELEMENTS}
     assert not big, f"over {CHAPTER_ELEMENTS} DOM elements: {big}"
