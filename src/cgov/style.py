@@ -92,6 +92,8 @@ def setup(seed: int = SEED) -> np.random.Generator:
     pd.set_option("display.max_columns", 20)
     pd.set_option("display.width", 120)
     pd.set_option("display.precision", 3)
+    pd.set_option("display.notebook_repr_html", False)  # a frame shows as text: a few page elements, not a table of hundreds
+    pd.set_option("display.unicode.east_asian_width", True)  # Chinese labels keep their columns in that text
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     register_cjk_font()  # after set_theme, which resets the font family
     mpl.rcParams.update({
