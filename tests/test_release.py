@@ -210,3 +210,17 @@ def test_two_clean_executions_of_a_chapter_publish_the_same_results(strict_build
     if (strict_build.results / SECOND_RUN).is_dir():
         shutil.copytree(strict_build.results / SECOND_RUN, first / SECOND_RUN)
     assert diff.diff_results(first, second_execution) == []
+
+
+def test_bench_marks_the_chapter_budgets():
+    """✗ where a chapter's first view passes 250 KB or its DOM 1,500 elements; † where only the full scroll
+    (lazy figures below the fold) passes 250 KB, as issue 19 defines the budgets."""
+    from cgov.release import bench
+
+    row = {"requests": 19, "outside": 0, "axe": []}
+    rows = [{**row, "page": "notebooks/04-x.html", "bytes": 133_700, "scrolled": 270_600, "elements": 1354},
+            {**row, "page": "notebooks/05-y.html", "bytes": 123_400, "scrolled": 189_200, "elements": 1501},
+            {**row, "page": "book/data.html", "bytes": 112_000, "scrolled": 112_000, "elements": 3428}]
+    table = bench.report({}, rows, {})
+    assert "| notebooks/04-x.html | 133.7 | 270.6 † |" in table
+    assert "| notebooks/05-y.html ✗ | 123.4 | 189.2 |" in table and "| book/data.html | 112.0 | 112.0 |" in table
