@@ -99,43 +99,26 @@ def unwrap_tokens(body: str, classes: set[str]) -> str:
                     body)
 
 
-_TOKEN_PAIR = re.compile(r'<span class="(\w+)">([^<]*)</span>(\s*)<span class="(\w+)">([^<]*)</span>')
+_TOKEN = re.compile(r'<span class="(\w+)">([^<]*)</span>')
+_TOKEN_SPLIT = re.compile(r'(<span class="\w+">[^<]*</span>)')
 
 
 def merge_tokens(body: str, colours: dict[str, tuple]) -> str:
-    """Inside ``<pre>`` blocks, two neighbouring tokens of the same colour in every theme, with at most
-    white space between them (which shows no colour), become one ``<span>``: ``=`` and ``"text"`` in
+    """Inside ``<pre>`` blocks, neighbouring tokens of the same colour in every theme, with at most white
+    space between them (which shows no colour), share one ``<span>``: ``=`` and ``"text"`` in
     ``name="text"`` look as before with one element less."""
-    def merged(match: re.Match) -> str:
-        first, text, space, second, more = match.groups()
-        if first in colours and colours.get(second) == colours[first]:
-            return f'<span class="{first}">{text}{space}{more}</span>'
-        return match.group(0)
-
     def block(match: re.Match) -> str:
-        pre, before = match.group(0), None
-        while pre != before:  # a run of three or more merges pair by pair
-            before, pre = pre, _merge_pass(pre, merged)
-        return pre
+        pieces = _TOKEN_SPLIT.split(match.group(0))  # text, token, text, token, …, text
+        out = [pieces[0]]
+        for token, after in zip(pieces[1::2], pieces[2::2]):
+            cls, text = _TOKEN.fullmatch(token).groups()
+            last = _TOKEN.fullmatch(out[-2]) if len(out) > 1 and not out[-1].strip() else None
+            if last and last[1] in colours and colours.get(cls) == colours[last[1]]:
+                out[-2:] = [f'<span class="{last[1]}">{last[2]}{out[-1]}{text}</span>', after]
+            else:
+                out += [token, after]
+        return "".join(out)
     return _PRE.sub(block, body)
-
-
-def _merge_pass(pre: str, merged) -> str:
-    """One left-to-right pass of :func:`merge_tokens`, also trying the pair that starts at each token a
-    failed match skipped."""
-    out, at = [], 0
-    while True:
-        match = _TOKEN_PAIR.search(pre, at)
-        if match is None:
-            return "".join(out) + pre[at:]
-        replacement = merged(match)
-        if replacement == match.group(0):  # not merged: the second token may merge with the next
-            second = match.start(4) - len('<span class="')
-            out.append(pre[at:second])
-            at = second
-        else:
-            out.append(pre[at:match.start()] + replacement)
-            at = match.end()
 
 
 _HIDDEN_INPUT = re.compile(r'(<details class="[^"]*\bhide above-input">\s*<summary.*?</summary>\s*'

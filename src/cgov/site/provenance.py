@@ -263,28 +263,18 @@ class ProvenanceMap(SphinxDirective):
         return container.children
 
 
-class bare_text(nodes.Inline, nodes.TextElement):
-    """The text of a table cell written without a tag of its own (HTML only)."""
-
-
-def _no_tag(translator, node) -> None:
-    pass
-
-
 def _light_cells(app, doctree, docname) -> None:
-    """HTML only: on the map's pages a table cell holds its text directly, without a ``<p>``, and names
-    and glued numbers are plain text rather than ``<code><span>``, so that the page of the longest chapter
-    stays under 1,500 elements (issue 19). The PDF keeps the cells as written."""
+    """HTML only: on the map's pages names and glued numbers in table cells are plain text rather than
+    ``<code><span>``, so that the page of the longest chapter stays under 1,500 elements (issue 19; a cell's
+    only ``<p>`` goes site-wide, :func:`cgov.site.perf.unwrap_cell_paragraphs`). The PDF keeps them."""
     if app.builder.format != "html" or not (docname == PAGES or docname.startswith(f"{PAGES}/")):
         return
     for entry in list(doctree.findall(nodes.entry)):
-        for node in [*entry.findall(nodes.literal), *entry.findall(nodes.inline), *entry.findall(nodes.paragraph)]:
-            bare = bare_text("", "", *node.children) if isinstance(node, nodes.paragraph) else nodes.Text(node.astext())
-            node.parent.replace(node, bare)
+        for node in [*entry.findall(nodes.literal), *entry.findall(nodes.inline)]:
+            node.parent.replace(node, nodes.Text(node.astext()))
 
 
 def setup(app):
     app.add_directive("cgov-provenance", ProvenanceMap)
-    app.add_node(bare_text, html=(_no_tag, _no_tag))
     app.connect("doctree-resolved", _light_cells)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
