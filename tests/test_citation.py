@@ -88,6 +88,16 @@ def test_git_commit_falls_back_without_a_repository(tmp_path):
     assert re.fullmatch(r"[0-9a-f]{7,}", git_commit(ROOT))
 
 
+SUBSTITUTION_IN_CODE = re.compile(r"`[^`\n]*\{\{\s*book_\w+\s*\}\}[^`\n]*`")
+
+
+def test_no_substitution_sits_in_a_code_span():
+    """MyST leaves ``{{ book_commit }}`` untouched inside backticks: the page would print the braces."""
+    for page in book_sources():
+        found = SUBSTITUTION_IN_CODE.findall(page.read_text(encoding="utf-8"))
+        assert not found, f"{page.relative_to(ROOT)}: substitution inside a code span: {found}"
+
+
 def test_a_chapter_handout_is_one_numbered_chapter(tmp_path):
     tex = tmp_path / "c.tex"
     tex.write_text("\\title{章题}\n\\begin{document}\n\\sphinxtableofcontents\n\\pagestyle{normal}\n导言\n"
@@ -123,6 +133,13 @@ def test_footer_prints_version_and_commit(site):
     assert footer is not None
     assert f"版本 {cgov.__version__}" in footer.get_text()
     assert re.search(r"提交 ([0-9a-f]{7,}|未知)", footer.get_text())
+
+
+@pytest.mark.parametrize("page", ["citing", "reproducibility"])
+def test_version_pages_print_the_commit_not_the_placeholder(site, page):
+    text = soup(site / "book" / f"{page}.html").select_one("main").get_text(" ", strip=True)
+    assert "{{" not in text and "book_commit" not in text
+    assert re.search(r"提交 ?([0-9a-f]{7,}|未知)", text)
 
 
 def test_bibliography_page_shows_each_entry_with_its_status(site):
