@@ -85,6 +85,21 @@ def test_ranks_and_medians_agree_with_a_second_computation(payload, tables):
     assert payload["national_medians"]["urban_per_rc"] == int(shown(values.median(), "{:.0f}"))
 
 
+def test_province_census_figures_equal_the_workbook_province_rows(payload):
+    """A province's 2020 population and urban share are the census workbook's own province row, read here
+    directly from data/raw; summing only the units of the latest codes lost every county recoded after 2020
+    (Jiangsu showed 81,042,644 people instead of 84,748,016)."""
+    from conftest import ROOT
+
+    book = pd.read_excel(ROOT / "data" / "raw" / "census_county_2020_v1.xlsx", dtype={"区划代码": str})
+    rows = book[book["区划代码"].fillna("").str.fullmatch(r"\d{2}0000")].set_index("区划代码")
+    assert len(rows) == len(payload["provinces"]) == 31
+    for name, province in payload["provinces"].items():
+        row = rows.loc[province["code"] + "0000"]
+        assert province["pop2020"] == int(row["人口数_合计"]), name
+        assert province["urban2020"] == float(shown(100 * row["城镇人口"] / row["人口数_合计"], "{:.1f}")), name
+
+
 def test_the_data_file_stays_small():
     size = len(gzip.compress(localdata.script().encode("utf-8"), 9))
     assert size < 150_000, f"the page's data file is {size:,} bytes gzip"

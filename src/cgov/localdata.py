@@ -128,20 +128,30 @@ def _medians(frame: pd.DataFrame) -> dict:
             for key, _, _, digits in INDICATORS}
 
 
+def province_census_2020() -> pd.DataFrame:
+    """Population, urban share and aged shares of 2020 by two-digit province code, over every county-level
+    row of the census (not only the units of the latest codes: a county recoded after 2020 keeps its people)."""
+    census = data.load("census_county")
+    rows = census[census["census_year"] == 2020].dropna(subset=["county_code"])
+    rows = rows.assign(province_code=rows["county_code"].str[:2],
+                       aged60=rows["share_60plus"] * rows["population"], aged65=rows["share_65plus"] * rows["population"])
+    sums = rows.groupby("province_code")[["population", "urban_population", "aged60", "aged65"]].sum()
+    return pd.DataFrame({"pop2020": sums["population"], "urban2020": 100 * sums["urban_population"] / sums["population"],
+                         "aged60": sums["aged60"] / sums["population"], "aged65": sums["aged65"] / sums["population"]})
+
+
 def province_table(units: pd.DataFrame) -> pd.DataFrame:
-    """One row per province: totals of its units, census shares weighted by population, and the spread
-    (quartiles) of its units' urban residents per 居委会."""
+    """One row per province: totals of its units, its 2020 census figures (:func:`province_census_2020`), and
+    the spread (quartiles) of its units' urban residents per 居委会."""
     provinces = data.load("province_units").set_index(["province", "vintage"])
     grouped = units.groupby("province")
     out = pd.DataFrame({"province_code": grouped["province_code"].first(), "units": grouped.size()})
     for v in VINTAGES:
         out[f"rc{v}"] = [provinces.loc[(p, v), "residents_committees"] for p in out.index]
         out[f"vc{v}"] = [provinces.loc[(p, v), "village_committees"] for p in out.index]
-    out["pop2020"] = grouped["pop2020"].sum(min_count=1)
-    urban = (units["urban2020"] * units["pop2020"] / 100).groupby(units["province"]).sum(min_count=1)
-    out["urban2020"] = 100 * urban / out["pop2020"]
-    out["aged60"] = (units["aged60"] * units["pop2020"]).groupby(units["province"]).sum() / out["pop2020"]
-    out["aged65"] = (units["aged65"] * units["pop2020"]).groupby(units["province"]).sum() / out["pop2020"]
+    census = province_census_2020().reindex(out["province_code"])
+    for column in ("pop2020", "urban2020", "aged60", "aged65"):
+        out[column] = census[column].to_numpy()
     quartiles = grouped["urban_per_rc"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).unstack()
     for q, name in zip(quartiles.columns, ("min", "q1", "median", "q3", "max")):
         out[f"urban_per_rc_{name}"] = quartiles[q]
