@@ -28,3 +28,19 @@ def test_every_finding_rests_on_real_data(strict_build):
         records = json.loads((strict_build.results / f"{chapter}.json").read_text(encoding="utf-8"))
         assert key in records, f"{chapter}::{key} is not published"
         assert records[key]["evidence"] == "real", f"{chapter}::{key} rests on {records[key]['evidence']}"
+
+
+#: Words that state a direction; the number right after one must be a size, never a signed change.
+DIRECTION = re.compile(r"(减少|下降|降低|增加|增长|上升|提高|净增|净减)\s*$")
+
+
+@pytest.mark.build
+def test_a_direction_word_is_followed_by_a_size_not_a_signed_change(strict_build):
+    """“村委会全国减少 -12.1%” says the count fell by minus twelve per cent: after a direction word the
+    glued value must be positive (a signed change goes with 变化为)."""
+    text = PAGE.read_text(encoding="utf-8")
+    for match in GLUED.finditer(text):
+        before = re.sub(r"\s+", "", text[max(0, match.start() - 12):match.start()])
+        if DIRECTION.search(before):
+            records = json.loads((strict_build.results / f"{match['chapter']}.json").read_text(encoding="utf-8"))
+            assert records[match["key"]]["value"] > 0, f"{before}{{{match['key']}}} = {records[match['key']]['value']}"
