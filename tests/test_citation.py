@@ -65,6 +65,30 @@ def test_every_entry_states_its_verification_status():
         assert verification_status(entry.fields.get("note", "")) in STATUS_LABELS, key
 
 
+#: Names the bibliography style must not lower-case in an English title.
+PROPER_NAMES = ("Poisson", "China", "Chinese", "Shenzhen", "Beijing", "Taipei", "COVID-19", "Kaplan", "Cox")
+
+
+def unprotected_capitals(title: str) -> list[str]:
+    """Latin words of ``title`` the style would lower-case: in a Chinese title every Latin capital (“C市Y区”,
+    “SOR”), in an English one the proper names of :data:`PROPER_NAMES`; braces protect them."""
+    bare = re.sub(r"\{[^{}]*\}", "", title)
+    if re.search(r"[\u4e00-\u9fff]", title):
+        return re.findall(r"[A-Z][A-Za-z0-9-]*", bare)
+    return [name for name in PROPER_NAMES if re.search(rf"\b{re.escape(name)}\b", bare)]
+
+
+def test_titles_protect_capitals_the_style_would_lower():
+    for key, entry in parse_file(str(BIB)).entries.items():
+        assert not unprotected_capitals(entry.fields.get("title", "")), (key, entry.fields["title"])
+
+
+def test_the_capitals_check_is_not_vacuous():
+    assert unprotected_capitals("基于C市Y区的分析") == ["C", "Y"]
+    assert unprotected_capitals("Tests in the Poisson model") == ["Poisson"]
+    assert unprotected_capitals("Tests in the {Poisson} model") == []
+
+
 @pytest.mark.parametrize("note", ["", "seen somewhere", "VERIFIED", "verified-seen"])
 def test_a_note_without_a_status_is_rejected(note):
     with pytest.raises(ValueError):
