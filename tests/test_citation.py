@@ -89,6 +89,18 @@ def test_the_capitals_check_is_not_vacuous():
     assert unprotected_capitals("Tests in the {Poisson} model") == []
 
 
+def test_reproducibility_page_says_which_seed_the_simulator_uses():
+    """The page once said the simulated data start from cgov.style.SEED; the simulator has its own seed."""
+    from cgov.sim import Design
+
+    text = (ROOT / "book" / "reproducibility.md").read_text(encoding="utf-8")
+    stored = json.loads((ROOT / "data" / "sim" / "sim_parameters.json").read_text(encoding="utf-8"))
+    assert stored["design"]["seed"] == Design().seed
+    if Design().seed != cgov.style.SEED:
+        assert "模拟数据的生成也从这个种子出发" not in text
+        assert "`cgov.sim.Design` 的 `seed`" in text
+
+
 @pytest.mark.parametrize("note", ["", "seen somewhere", "VERIFIED", "verified-seen"])
 def test_a_note_without_a_status_is_rejected(note):
     with pytest.raises(ValueError):
