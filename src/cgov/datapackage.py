@@ -484,6 +484,14 @@ def appendix_markdown(page_dir: str = "..") -> str:
     return "\n".join(out)
 
 
+def census_match_rate(counts: pd.DataFrame) -> pd.Series:
+    """Per census year, the percentage of county rows matched to a code by any rule (the table of changes,
+    code, prefecture or name); rows left with match "none" or "no_code" are the unmatched ones."""
+    unmatched = counts.get("none", 0) + counts.get("no_code", 0)
+    total = counts.drop(columns=[c for c in counts.columns if c == "match_rate_%"]).sum(axis=1)
+    return ((total - unmatched) / total * 100).round(1)
+
+
 def _checks_markdown(data) -> str:
     """Tables of the numbers the data appendix reports: totals, matching, 村改居, census match rate."""
     import pandas as pd
@@ -501,8 +509,7 @@ def _checks_markdown(data) -> str:
                                        in_multi_county_groups=("group_size", lambda s: int((s > 1).sum())))
     c = data.load("census_county")
     rate = c.groupby(["census_year", "match"]).size().unstack(fill_value=0)
-    rate["match_rate_%"] = ((rate.get("code", 0) + rate.get("name", 0))
-                            / (rate.sum(axis=1) - rate.get("no_code", 0)) * 100).round(1)
+    rate["match_rate_%"] = census_match_rate(rate)
     comp = data.load("unit_count_comparison")[["unit", "source", "reference_date", "value",
                                                "difference_from_nbs"]]
     comp["reference_date"] = comp["reference_date"].dt.strftime("%Y-%m-%d")
