@@ -131,3 +131,14 @@ def test_built_teaching_page_links_the_memo_and_every_chapter(site):
     assert any(a.get("href", "").endswith("evidence-memo.md") for a in soup.find_all("a"))
     listed = [li.get_text() for li in soup.find_all("li") if re.match(r"第 \d+ 章 ", li.get_text())]
     assert len(listed) == len(chapters(ROOT))
+
+
+def test_every_chapter_has_an_exercise_marked_as_the_page_says():
+    """The page promises one exercise per chapter marked with one of the wordings it quotes; each chapter's
+    exercises must use one of them (chapters 04 and 06 say 不用代码, which the page once did not name)."""
+    promise = re.search(r"每章至少有一道标明(.+?)的练习", text()).group(1)
+    wordings = re.findall(r"“([^”]+)”", promise)
+    assert wordings
+    for path in NOTEBOOKS:
+        exercises = re.findall(r":::\{exercise\}(.*?)\n:::\n", path.read_text(encoding="utf-8"), re.S)
+        assert any(w in block for block in exercises for w in wordings), f"{path.name}: none marked {wordings}"
