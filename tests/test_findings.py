@@ -44,3 +44,19 @@ def test_a_direction_word_is_followed_by_a_size_not_a_signed_change(strict_build
         if DIRECTION.search(before):
             records = json.loads((strict_build.results / f"{match['chapter']}.json").read_text(encoding="utf-8"))
             assert records[match["key"]]["value"] > 0, f"{before}{{{match['key']}}} = {records[match['key']]['value']}"
+
+
+@pytest.mark.build
+def test_urban_share_finding_is_the_median_of_the_changes(strict_build):
+    """The page once said the median urban share rose by this much; it is the median of the units' changes
+    (11.7 points), while the median share itself rose by 13.7: derived here from county_panel."""
+    from cgov import data
+
+    panel = data.load("county_panel")
+    panel = panel[panel["complete"] & (panel["residents_committees_2016"] >= 5)]
+    before = 100 * panel["urban_population_2010"] / panel["population_2010"]
+    after = 100 * panel["urban_population_2020"] / panel["population_2020"]
+    records = json.loads((strict_build.results / "04-participation.json").read_text(encoding="utf-8"))
+    assert records["urban_pp_median"]["value"] == pytest.approx(float((after - before).median()), abs=1e-9)
+    assert abs(float(after.median() - before.median()) - records["urban_pp_median"]["value"]) > 1
+    assert "城镇人口比重上升幅度的中位数" in PAGE.read_text(encoding="utf-8")
