@@ -153,3 +153,13 @@ def test_five_provinces_dominate_the_national_village_decline(overview, province
     top = rc_change.nlargest(5).index
     assert set(top) == {"41", "13", "51", "33", "34"}            # 河南 河北 四川 浙江 安徽
     assert overview["prov_rc_top5_share"] == pytest.approx(100 * rc_change[top].sum() / rc_change.sum())
+
+
+def test_derived_years_lie_after_the_first_segment(overview):
+    """Exercise overview-ex-derived drops the derived year-end figures: there is one (2020), after 2012, so the
+    three pre-2013 observations stay (an earlier text spoke of two derived years and two pre-2013 points left)."""
+    table = data.load("cpc_party_statistics")
+    rows = table[(table["indicator"] == "党员总数") & table["verification"].str.startswith("derived")]
+    assert sorted(rows["year"]) == [2020]
+    assert overview["n_derived"] == 1 and overview["n_years_pre"] == 3
+    assert all(year > 2012 for year in rows["year"])
