@@ -163,3 +163,15 @@ def test_derived_years_lie_after_the_first_segment(overview):
     assert sorted(rows["year"]) == [2020]
     assert overview["n_derived"] == 1 and overview["n_years_pre"] == 3
     assert all(year > 2012 for year in rows["year"])
+
+
+def test_ar1_whitened_residuals_stay_autocorrelated(overview, members):
+    """Exercise overview-ex-hac and the limitations: after the AR(1) transformation (Cochrane–Orcutt, recomputed
+    here) the residuals are still positively autocorrelated, more than the segmented OLS residuals."""
+    total, _ = members
+    years, y = total.index.to_numpy(float), total.to_numpy()
+    X = design(years)
+    beta, rho = cochrane_orcutt(y, X)
+    whitened = (y[1:] - rho * y[:-1]) - (X[1:] - rho * X[:-1]) @ beta
+    assert lag1(whitened) > 0.2
+    assert lag1(whitened) > overview["segment_acf1"]
