@@ -175,3 +175,15 @@ def test_ar1_whitened_residuals_stay_autocorrelated(overview, members):
     whitened = (y[1:] - rho * y[:-1]) - (X[1:] - rho * X[:-1]) @ beta
     assert lag1(whitened) > 0.2
     assert lag1(whitened) > overview["segment_acf1"]
+
+
+def test_organisations_grew_faster_than_members_relative_to_their_mean():
+    """Exercise overview-ex-organisations: the answer the solution states (organisations grow faster)."""
+    table = data.load("cpc_party_statistics")
+    year_end = table[table["reference_date"].dt.strftime("%m-%d") == "12-31"]
+
+    def relative_slope(indicator):
+        series = year_end[year_end["indicator"] == indicator].set_index("year")["value"].astype(float)
+        return np.polyfit(series.index.to_numpy(float), series.to_numpy(), 1)[0] / series.mean()
+
+    assert relative_slope("党的基层组织总数") > relative_slope("党员总数") > 0
