@@ -187,3 +187,11 @@ def test_organisations_grew_faster_than_members_relative_to_their_mean():
         return np.polyfit(series.index.to_numpy(float), series.to_numpy(), 1)[0] / series.mean()
 
     assert relative_slope("党的基层组织总数") > relative_slope("党员总数") > 0
+
+
+def test_most_of_sichuans_village_decline_falls_between_the_2019_and_2020_vintages(overview):
+    """The prose: most of Sichuan's 2016–2023 change happened between the 2019 and 2020 code vintages."""
+    counties = data.load("county_units")
+    sichuan = counties[counties["county_code"].str[:2] == "51"].groupby("vintage")["village_committees"].sum()
+    assert overview["prov_vc_sichuan"] == pytest.approx(100 * (sichuan[2023] / sichuan[2016] - 1))
+    assert (sichuan[2020] - sichuan[2019]) / (sichuan[2023] - sichuan[2016]) > 0.8
