@@ -119,3 +119,14 @@ def test_shanxi_village_merger_falls_between_two_vintages(vitality):
     assert 900 < after - vitality["shanxi_villages"] < 1100          # "还少约一千个"
     secretaries = 2600 / _code_units(2019, "residents_committees", province="山西省")
     assert vitality["shanxi_secretaries_per_rc"] == pytest.approx(secretaries)
+
+
+def test_local_community_ratios_range_as_the_prose_gives_it(vitality):
+    """The prose gives the range of the local community ratios by its two ends: 福州 with the 2022 codes
+    (below 90%, so not "九成至百分之百" as an earlier text said) and 湖南 with the 2021 codes."""
+    ratios = {(region, vintage): 100 * count / _code_units(vintage, "residents_committees", **{key: region})
+              for region, key, count in (("湖南省", "province", 5591), ("福州市", "city", 514))
+              for vintage in (2021, 2022)}
+    assert min(ratios.values()) == pytest.approx(vitality["fuzhou_ratio_2022"]) == ratios[("福州市", 2022)]
+    assert max(ratios.values()) == pytest.approx(vitality["hunan_ratio_2021"]) == ratios[("湖南省", 2021)]
+    assert vitality["fuzhou_ratio_2022"] < 90
