@@ -138,3 +138,15 @@ def test_shanxi_local_figure_and_2020_codes_differ_by_about_one_twentieth(vitali
     gap = (vitality["shanxi_vc_2020"] - vitality["shanxi_villages"]) / vitality["shanxi_vc_2020"]
     assert 0.03 < gap < 0.1
     assert (vitality["shanxi_vc_2019"] - vitality["shanxi_villages"]) / vitality["shanxi_vc_2019"] > 0.1
+
+
+def test_local_datapoints_come_from_three_provinces_and_one_city():
+    """The prose (limitations, what the check cannot show): data points from 三省一市, one date each; only 湖南
+    and 福州 give the number of communities with Party organisations (an earlier text said 两省一市)."""
+    points = data.load("provincial_party_building")
+    levels = points.drop_duplicates("region").set_index("region")["level"]
+    assert sorted(levels[levels == "province"].index) == sorted(["湖南省", "江苏省", "山西省"])
+    assert list(levels[levels == "city"].index) == ["福州市"]
+    assert (points.groupby("region")["reference_date"].nunique() == 1).all()
+    with_counts = points.loc[points["indicator"] == "已建立党组织的社区(居委会)", "region"]
+    assert sorted(with_counts) == sorted(["湖南省", "福州市"])
