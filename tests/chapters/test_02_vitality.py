@@ -150,3 +150,15 @@ def test_local_datapoints_come_from_three_provinces_and_one_city():
     assert (points.groupby("region")["reference_date"].nunique() == 1).all()
     with_counts = points.loc[points["indicator"] == "已建立党组织的社区(居委会)", "region"]
     assert sorted(with_counts) == sorted(["湖南省", "福州市"])
+
+
+def test_2011_and_2021_community_counts_are_given_to_the_thousand():
+    """The prose: the 2011 and 2021 figures are in 万 with one decimal (to the thousand), not only 2021's
+    and not rounded to the 万 as an earlier text said; the 2023 figure is exact."""
+    rows = data.load("bulletin_series")
+    rows = rows[rows["indicator"].isin(["已建立党组织的社区(居委会)", "已建立党组织的社区"])].set_index("year")
+    assert (rows.loc[[2011, 2021], "unit"] == "万个").all()
+    counts = (rows["value"].astype(float) * rows["unit"].map({"万个": 1e4, "个": 1.0})).round()
+    assert counts.loc[2011] % 1000 == 0 and counts.loc[2021] % 1000 == 0
+    assert counts.loc[2011] % 10000 != 0 and counts.loc[2021] % 10000 != 0
+    assert counts.loc[2023] == 119437
