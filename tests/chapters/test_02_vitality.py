@@ -2,6 +2,7 @@
 simulated count models checked against the simulation's true parameters (cgov.sim.truth)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from cgov import data
@@ -162,3 +163,15 @@ def test_2011_and_2021_community_counts_are_given_to_the_thousand():
     assert counts.loc[2011] % 1000 == 0 and counts.loc[2021] % 1000 == 0
     assert counts.loc[2011] % 10000 != 0 and counts.loc[2021] % 10000 != 0
     assert counts.loc[2023] == 119437
+
+
+def test_omitted_variable_parts_in_their_units(vitality):
+    """δ is the slope of complaints in tens per 1 000 households on coverage (about 31 complaints, not 3),
+    recomputed here with numpy from the raw 2017 complaints; γ is per ten complaints."""
+    communities = data.load("sim_communities")
+    coverage = communities["building_party_coverage"].astype(float).to_numpy()
+    complaints = communities["baseline_complaints"].astype(float).to_numpy()
+    slope = np.polyfit(coverage, complaints, 1)[0]
+    assert vitality["delta_complaints"] == pytest.approx(slope / 10)
+    assert 25 < slope < 40
+    assert vitality["ovb_implied"] == pytest.approx(vitality["complaints_coef"] * vitality["delta_complaints"])
