@@ -175,3 +175,9 @@ def test_omitted_variable_parts_in_their_units(vitality):
     assert vitality["delta_complaints"] == pytest.approx(slope / 10)
     assert 25 < slope < 40
     assert vitality["ovb_implied"] == pytest.approx(vitality["complaints_coef"] * vitality["delta_complaints"])
+
+
+def test_adjusted_interval_includes_zero_as_the_prose_says(vitality):
+    """The prose: the adjusted rate ratio (holding complaints fixed) is not distinguishable from 1 at 5%."""
+    assert vitality["adjusted_nb_low"] < 0 < vitality["adjusted_nb_high"]
+    assert vitality["adjusted_nb_rr"] == pytest.approx(np.exp(vitality["adjusted_nb"]))
