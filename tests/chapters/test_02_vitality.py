@@ -3,6 +3,7 @@ simulated count models checked against the simulation's true parameters (cgov.si
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cgov import data
@@ -181,3 +182,11 @@ def test_adjusted_interval_includes_zero_as_the_prose_says(vitality):
     """The prose: the adjusted rate ratio (holding complaints fixed) is not distinguishable from 1 at 5%."""
     assert vitality["adjusted_nb_low"] < 0 < vitality["adjusted_nb_high"]
     assert vitality["adjusted_nb_rr"] == pytest.approx(np.exp(vitality["adjusted_nb"]))
+
+
+def test_fuzhou_figure_predates_both_code_vintages_it_is_compared_with():
+    """The check table compares each figure with the codes of its year and the next; for 福州 (2021-06) both
+    are later (2021-10-31, 2022-10-31), so the caption cannot say "before and after"."""
+    as_of = data.load("division_vintages").set_index("vintage")["as_of"]
+    assert as_of[2021] > pd.Timestamp("2021-06-30")
+    assert as_of[2019] < pd.Timestamp("2019-12-31") < as_of[2020]   # 山西: one before, one after
