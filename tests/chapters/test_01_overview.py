@@ -195,3 +195,11 @@ def test_most_of_sichuans_village_decline_falls_between_the_2019_and_2020_vintag
     sichuan = counties[counties["county_code"].str[:2] == "51"].groupby("vintage")["village_committees"].sum()
     assert overview["prov_vc_sichuan"] == pytest.approx(100 * (sichuan[2023] / sichuan[2016] - 1))
     assert (sichuan[2020] - sichuan[2019]) / (sichuan[2023] - sichuan[2016]) > 0.8
+
+
+def test_residents_committee_growth_is_not_driven_by_a_few_provinces(overview):
+    """"居委会的情形还算温和" (and the memo exercise): the top five provinces give well under half of the
+    national net increase, close to their weight; the national growth is near the median province's."""
+    assert overview["prov_rc_top5_share"] < 50
+    assert overview["prov_rc_top5_share"] < 2 * overview["prov_rc_top5_weight"]
+    assert abs(overview["prov_rc_national"] - overview["prov_rc_median"]) < 1
