@@ -190,3 +190,11 @@ def test_fuzhou_figure_predates_both_code_vintages_it_is_compared_with():
     as_of = data.load("division_vintages").set_index("vintage")["as_of"]
     assert as_of[2021] > pd.Timestamp("2021-06-30")
     assert as_of[2019] < pd.Timestamp("2019-12-31") < as_of[2020]   # 山西: one before, one after
+
+
+def test_hunan_ratio_with_residents_like_units_drops_by_less_than_a_point(vitality):
+    """Exercise vitality-ex-provinces: adding 类似居委会 to the denominator lowers 湖南's 2021 ratio by under
+    one percentage point, as its solution now says."""
+    with_like = 100 * 5591 / (_code_units(2021, "residents_committees", province="湖南省")
+                              + _code_units(2021, "residents_like", province="湖南省"))
+    assert 0 < vitality["hunan_ratio_2021"] - with_like < 1
