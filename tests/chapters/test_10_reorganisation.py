@@ -73,6 +73,27 @@ def test_sichuan_merger_recomputed_from_the_code_table(reorganisation):
     assert abs(reorganisation["sc_vpt_after"] - reorganisation["sc_vpt_before"]) < 1
 
 
+def test_sichuan_units_left_out_are_counted(reorganisation):
+    """The text accounts for every Sichuan county unit of the pre-reform vintage: recoded (撤县设区/设市),
+    without townships at either end (Chengdu's central districts, a development zone), or compared."""
+    with (paths.DATA / "processed" / "county_units.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["province_code"] == "51" and 2018 <= int(r["vintage"]) <= 2021]
+    before = {r["county_code"]: r for r in rows if r["vintage"] == "2018"}
+    after_names = {r["county_code"]: r["county"] for r in rows if r["vintage"] == "2021"}
+    recoded = [r["county"] for code, r in before.items() if code not in after_names]
+    no_townships = [r["county"] for code, r in before.items() if code in after_names
+                    and int(r["towns"]) + int(r["townships"]) == 0]
+    assert reorganisation["sc_n_units"] == len(before)
+    assert sorted(recoded) == ["会理县", "射洪县", "新津县"] and reorganisation["sc_n_recoded"] == len(recoded)
+    assert reorganisation["sc_n_no_units"] == len(no_townships)
+    assert all(name.endswith("区") for name in no_townships) and "巴中经济开发区" in no_townships
+    assert reorganisation["sc_n_units"] == (reorganisation["sc_n_recoded"] + reorganisation["sc_n_no_units"]
+                                            + reorganisation["sc_n_counties"])
+    kept = sichuan_counties()
+    assert reorganisation["sc_vc_covered"] == pytest.approx(
+        100 * sum(c["v0"] for c in kept) / sum(int(r["village_committees"]) for r in before.values()))
+
+
 def test_sichuan_village_cut_agrees_with_chapter_06(reorganisation, published):
     # chapter 06: the province's 村委会 fell by this share 2019→21; the unchanged counties 2018→21 fell alike
     assert reorganisation["sc_village_cut"] == pytest.approx(published("06-mechanisms")["mech_sc_vc_pct_2021"], abs=5)
