@@ -34,6 +34,21 @@ def test_national_counts_are_the_code_table_sums(reorganisation, units, publishe
     assert reorganisation["rc_per_street_national_last"] > published("07-embedding")["real_pooled_per_street"]
 
 
+def test_scale_table_keeps_each_source_s_precision_and_names_its_issuer(strict_build):
+    """Figures the bulletins give in 万 stay in 万 (90.2 万, not 902,000), read from the raw transcriptions."""
+    with (strict_build.results / "10-reorganisation" / "reorganisation_scale_table.csv").open(encoding="utf-8") as handle:
+        table = {r["指标"]: r for r in csv.DictReader(handle)}
+    raw = {}
+    for name in ("mca_bulletin_national_community.csv", "cpc_party_statistics_national.csv"):
+        with (paths.DATA / "raw" / name).open(encoding="utf-8", newline="") as handle:
+            raw |= {(name[:3], r["year"], r["indicator"]): r for r in csv.DictReader(handle)}
+    for label, key in [("社会组织", ("mca", "2021", "社会组织")), ("社会组织中的基层党组织", ("cpc", "2023", "社会组织基层党组织"))]:
+        assert raw[key]["unit"] == "万个"
+        assert table[label]["数值"] == f"{raw[key]['value']} 万个"
+    assert table["已建立党组织的社区"]["数值"] == f"{int(raw[('cpc', '2023', '已建立党组织的社区')]['value']):,} 个"
+    assert all(r["来源（年份）"].startswith(("国家统计局", "中共中央组织部", "民政部")) for r in table.values())
+
+
 def sichuan_counties(before: int = 2018, after: int = 2021) -> list[dict]:
     """Sichuan counties with the same code and name in every vintage from ``before`` to ``after``, with
     village committees and township units at both ends and rural residents in 2020 (csv module only)."""
