@@ -59,7 +59,7 @@ def test_the_unit_check_catches_what_it_should():
     assert len(misread_numbers("水平下降了 {glue}`d` 件/月", records)) == 1
 
 
-@pytest.mark.parametrize("chapter", ["03-satisfaction"])
+@pytest.mark.parametrize("chapter", ["03-satisfaction", "04-participation"])
 def test_glued_numbers_read_with_their_unit_and_sign(strict_build, chapter):
     records = json.loads((strict_build.results / f"{chapter}.json").read_text(encoding="utf-8"))
     source = (Path(__file__).resolve().parents[2] / "notebooks" / f"{chapter}.md").read_text(encoding="utf-8")
