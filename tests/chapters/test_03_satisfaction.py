@@ -131,6 +131,15 @@ def test_share_of_community_intervals_covering_the_mean_recomputed(satisfaction,
     assert satisfaction["share_ci_mean"] > 50                # "多数社区" in the 工作启示 box
 
 
+def test_interval_shrink_in_the_survey_plan_exercise(satisfaction, residents):
+    # the exercise's solution: 40 respondents instead of the chapter's 25 narrow an interval by 1 − √(25/40) ≈ 21 %
+    # (an earlier text said “每社区 20 人” and “约三成”, the figures for 20 respondents)
+    per_community = set(residents.groupby("community_id").size())
+    assert per_community == {satisfaction["residents_per_community"]} == {25}
+    assert satisfaction["ci_shrink_40"] == pytest.approx(100 * (1 - (25 / 40) ** 0.5))
+    assert 15 < satisfaction["ci_shrink_40"] < 25
+
+
 # ---------- survey design (simulated) ----------
 
 @pytest.fixture(scope="module")
