@@ -30,6 +30,16 @@ def test_design_counts_match_the_community_file(platforms, communities):
     assert platforms["plat_n_never"] == int(communities["platform_date"].isna().sum())
 
 
+def test_two_by_two_street_counts_recomputed_from_the_cohorts(platforms, communities):
+    """Each 2×2 uses two cohorts' streets (never-adopters count as a cohort): the prose range, not all 16."""
+    per_cohort = (communities.assign(c=communities["platform_date"].dt.strftime("%Y-%m").fillna("never"))
+                  .groupby("c")["street_id"].nunique())
+    adopted = per_cohort.drop("never")
+    sizes = [adopted[g] + per_cohort[h] for g in adopted.index for h in per_cohort.index if h != g]
+    assert platforms["plat_did_min_streets"] == min(sizes)
+    assert platforms["plat_did_max_streets"] == max(sizes) < platforms["plat_n_streets"]
+
+
 def test_its_recovers_the_platform_step(platforms):
     assert platforms["plat_its_days_low"] <= truth("platform_days") <= platforms["plat_its_days_high"]
     assert platforms["plat_its_days_slope"] == pytest.approx(0.0, abs=0.05)   # the true effect is a step
