@@ -59,6 +59,23 @@ def test_pilot_against_never_recomputed_as_a_difference_of_means(platforms, comm
     assert platforms["plat_did_pilot_never"] == pytest.approx(did, abs=1e-9)
 
 
+def test_forbidden_comparison_recomputed_and_off_only_by_chance(platforms, communities):
+    """Later cohort against the pilot streets, months from the pilot's start: a difference of monthly means."""
+    months = pd.read_csv(paths.SIM / "sim_community_months.csv", parse_dates=["month"])
+    months = months.merge(communities[["community_id", "platform_date"]], on="community_id")
+    pilot, later = communities["platform_date"].min(), communities["platform_date"].max()
+    window = months[(months["month"] >= pilot) & months["platform_date"].isin([pilot, later])]
+    cell = window.assign(post=window["month"] >= later).groupby(["platform_date", "post"])["days_to_resolve"].mean()
+    did = (cell[later, True] - cell[later, False]) - (cell[pilot, True] - cell[pilot, False])
+    assert platforms["plat_did_forbidden"] == pytest.approx(did, abs=1e-9)
+    # the prose: further from the truth than the clean comparisons, yet within sampling error (constant effect)
+    truth_days = truth("platform_days")
+    assert abs(did - truth_days) > max(abs(platforms[k] - truth_days) for k in ("plat_did_clean_min", "plat_did_clean_max"))
+    se = (platforms["plat_did_forbidden_high"] - platforms["plat_did_forbidden_low"]) / (2 * 1.96)
+    assert abs(did - truth_days) < 3 * se
+    assert not platforms["plat_did_forbidden_low"] <= truth_days <= platforms["plat_did_forbidden_high"]   # "未覆盖"
+
+
 def test_comparison_designs_recover_the_constant_effect(platforms):
     # the simulated effect is equal for all cohorts and constant over time, so even TWFE is unbiased here
     for name in ("plat_did_clean_min", "plat_did_clean_max", "plat_twfe"):
