@@ -38,6 +38,10 @@ def test_district_sizes_recomputed_from_the_code_table(action, units):
     assert action["district_rc_median"] == pytest.approx(float(districts["residents_committees"].median()))
     assert action["share_few_streets"] == pytest.approx(
         100 * float((districts["subdistricts"] < action["few_clusters"]).mean()))
+    # "以社区为单位……群组数大体够用" rests on this share, and only a majority of districts qualify
+    enough = 100 * float((districts["residents_committees"] >= action["few_clusters"]).mean())
+    assert action["share_enough_rc"] == pytest.approx(enough)
+    assert 50 < action["share_enough_rc"] < 80
 
 
 @pytest.mark.build
