@@ -89,6 +89,15 @@ def test_power_table_follows_the_design_effect_and_the_published_iccs(action, pu
 
 
 @pytest.mark.build
+def test_days_row_counts_months_not_residents(strict_build):
+    """Chapter 06's ICC of resolution days is between community-month means: its m is months observed."""
+    import pandas as pd
+    roadmap = pd.read_csv(strict_build.results / "12-action" / "action_roadmap_table.csv")
+    scale = roadmap.set_index(roadmap.columns[1]).filter(like="创新党建平台", axis=0).iloc[0, -1]
+    assert "个月" in scale and "人）" not in scale
+
+
+@pytest.mark.build
 def test_share_of_districts_large_enough_recomputed(action, units):
     districts = units[units["county_type"] == "市辖区"]
     share = 100 * float((districts["residents_committees"] >= action["pw_total_low"]).mean())
