@@ -28,6 +28,7 @@ def test_party_bulletin_figures_are_the_published_ones(action):
 def test_indicator_counts_add_up(action):
     assert action["n_public"] + action["n_licensed"] + action["n_new"] == action["n_indicators"]
     assert action["n_new"] > action["n_public"]
+    assert 2 * action["n_new"] == action["n_indicators"]          # discussion question 1: "有一半指标需要新采集"
 
 
 @pytest.mark.build
