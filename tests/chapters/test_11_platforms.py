@@ -109,6 +109,8 @@ def test_newey_west_under_covers_a_trend_change_in_short_autocorrelated_series(p
 def test_the_ar1_error_model_covers_better_than_hac(platforms):
     assert platforms["plat_cov_glsar_slope"] > platforms["plat_cov_ar_slope"] + 3 * platforms["plat_mc_se"]
     assert platforms["plat_cov_glsar_level"] > platforms["plat_cov_ar_level"]
+    # "仍略低于 0.95": an independent run (statsmodels GLSAR, 1000 replications, another seed) gave 0.906 ± 0.009
+    assert platforms["plat_cov_glsar_slope"] < 0.95
     # on the pilot series (monthly shocks independent) the AR(1) model finds little autocorrelation and the step
     assert abs(platforms["plat_ar1_rho"]) < 0.3
     assert platforms["plat_ar1_days_low"] <= truth("platform_days") <= platforms["plat_ar1_days_high"]
