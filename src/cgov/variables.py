@@ -26,8 +26,8 @@ AGREE_FROM = 4
 BELONGING_ITEMS = [v.name for v in RESIDENTS.variables if v.name.startswith("belong_")]
 #: Age groups of the report's breakdowns: bin edges (years) and labels.
 AGE_BINS, AGE_LABELS = [17, 34, 49, 64, 200], ["18–34 岁", "35–49 岁", "50–64 岁", "65 岁及以上"]
-#: Fewer groups than this and cluster-robust standard errors are unreliable (usually too small): the rule
-#: of thumb chapter 12 uses for communities and streets.
+#: Fewer groups than this and cluster-robust standard errors are unreliable (usually too small): the common
+#: lower bound, at which ``cgov report`` warns. Chapter 12 plans evaluations with a more conservative 40.
 MIN_CLUSTERS = 30
 #: The participation (vote) model of chapter 04 and of ``cgov report``.
 VOTE_FORMULA = "vote ~ party + belonging + age10 + owner_commodity"
