@@ -107,3 +107,16 @@ def test_power_calculation_recomputed_from_the_glued_icc(embedding):
     assert embedding["eval_residents20"] == 20 * embedding["eval_clusters20"]
     assert embedding["eval_clusters20_iid"] < embedding["eval_clusters20"]
     assert embedding["eval_clusters80"] < embedding["eval_clusters20"] < embedding["eval_clusters10"]
+
+
+def test_an_evaluation_needs_several_districts_not_one(embedding):
+    # independent derivation: read the processed table directly (no cgov.data) and keep the districts whose
+    # township-level units are all streets; the prose says a typical one has too few committees for the design
+    import pandas as pd
+    from cgov.paths import PROCESSED
+    units = pd.read_csv(PROCESSED / "county_units.csv")
+    latest = units[units["vintage"] == units["vintage"].max()]
+    urban = latest[(latest["subdistricts"] > 0) & (latest[["towns", "townships", "township_like"]].sum(axis=1) == 0)]
+    assert embedding["real_median_per_district"] == pytest.approx(float(urban["residents_committees"].median()))
+    assert embedding["eval_clusters20"] >= 2 * embedding["real_median_per_district"]      # "跨几个区", not one
+    assert (urban["residents_committees"] >= embedding["eval_clusters20"]).mean() < 0.05
