@@ -120,3 +120,26 @@ def test_an_evaluation_needs_several_districts_not_one(embedding):
     assert embedding["real_median_per_district"] == pytest.approx(float(urban["residents_committees"].median()))
     assert embedding["eval_clusters20"] >= 2 * embedding["real_median_per_district"]      # "跨几个区", not one
     assert (urban["residents_committees"] >= embedding["eval_clusters20"]).mean() < 0.05
+
+
+def test_exercise_binary_versus_ordered_standard_errors():
+    # exercise 2's solution: dichotomising loses information (larger SE without clustering), but with SEs
+    # clustered by community the two are close and the binary one is not always the larger (model A)
+    from cgov import variables as V
+    from cgov.models import logit, ordered_logit
+    communities = data.load("sim_communities")
+    communities["coverage"] = communities["building_party_coverage"]
+    communities["complaints10"] = V.complaints10(communities["baseline_complaints"].astype(float))
+    people = data.load("sim_residents").merge(communities[["community_id", "coverage", "complaints10"]], on="community_id")
+    people["satisfied"] = people["satisfaction"] >= 4
+    se = {}
+    for model, rhs in (("A", "coverage"), ("B", "coverage + complaints10")):
+        for cluster in (None, "community_id"):
+            kw = {"cluster": cluster} if cluster else {}
+            se[model, "ordered", cluster] = ordered_logit(people, f"satisfaction ~ 0 + {rhs}", **kw).set_index(
+                "term").loc["coverage", "std_error"]
+            se[model, "binary", cluster] = logit(people, f"satisfied ~ {rhs}", **kw).set_index(
+                "term").loc["coverage", "std_error"]
+        assert se[model, "binary", None] > se[model, "ordered", None]
+        assert se[model, "binary", "community_id"] == pytest.approx(se[model, "ordered", "community_id"], rel=0.15)
+    assert se["A", "binary", "community_id"] < se["A", "ordered", "community_id"]     # "模型 A 中二分的反而略小"
