@@ -23,6 +23,7 @@ def test_communities_per_street_recomputed_from_county_units(embedding):
     only = latest[(latest["subdistricts"] > 0) & (latest["towns"] + latest["townships"] + latest["township_like"] == 0)]
     ratio = (only["residents_committees"] / only["subdistricts"]).astype(float)
     assert embedding["real_n_districts"] == len(only)
+    assert embedding["real_n_counties"] == len(latest)                 # the prose counts the units left out
     assert embedding["real_n_streets"] == int(only["subdistricts"].sum())
     assert embedding["real_median_per_street"] == pytest.approx(float(ratio.median()))
     assert embedding["real_p10_per_street"] < embedding["real_median_per_street"] < embedding["real_p90_per_street"]
