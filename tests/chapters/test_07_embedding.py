@@ -23,6 +23,7 @@ def test_communities_per_street_recomputed_from_county_units(embedding):
     only = latest[(latest["subdistricts"] > 0) & (latest["towns"] + latest["townships"] + latest["township_like"] == 0)]
     ratio = (only["residents_committees"] / only["subdistricts"]).astype(float)
     assert embedding["real_n_districts"] == len(only)
+    assert embedding["real_n_counties"] == len(latest)                 # the prose counts the units left out
     assert embedding["real_n_streets"] == int(only["subdistricts"].sum())
     assert embedding["real_median_per_street"] == pytest.approx(float(ratio.median()))
     assert embedding["real_p10_per_street"] < embedding["real_median_per_street"] < embedding["real_p90_per_street"]
@@ -107,3 +108,100 @@ def test_power_calculation_recomputed_from_the_glued_icc(embedding):
     assert embedding["eval_residents20"] == 20 * embedding["eval_clusters20"]
     assert embedding["eval_clusters20_iid"] < embedding["eval_clusters20"]
     assert embedding["eval_clusters80"] < embedding["eval_clusters20"] < embedding["eval_clusters10"]
+
+
+def test_an_evaluation_needs_several_districts_not_one(embedding):
+    # independent derivation: read the processed table directly (no cgov.data) and keep the districts whose
+    # township-level units are all streets; the prose says a typical one has too few committees for the design
+    import pandas as pd
+    from cgov.paths import PROCESSED
+    units = pd.read_csv(PROCESSED / "county_units.csv")
+    latest = units[units["vintage"] == units["vintage"].max()]
+    urban = latest[(latest["subdistricts"] > 0) & (latest[["towns", "townships", "township_like"]].sum(axis=1) == 0)]
+    assert embedding["real_median_per_district"] == pytest.approx(float(urban["residents_committees"].median()))
+    assert embedding["eval_clusters20"] >= 2 * embedding["real_median_per_district"]      # "跨几个区", not one
+    assert (urban["residents_committees"] >= embedding["eval_clusters20"]).mean() < 0.05
+
+
+def test_exercise_binary_versus_ordered_standard_errors():
+    # exercise 2's solution: dichotomising loses information (larger SE without clustering), but with SEs
+    # clustered by community the two are close and the binary one is not always the larger (model A)
+    from cgov import variables as V
+    from cgov.models import logit, ordered_logit
+    communities = data.load("sim_communities")
+    communities["coverage"] = communities["building_party_coverage"]
+    communities["complaints10"] = V.complaints10(communities["baseline_complaints"].astype(float))
+    people = data.load("sim_residents").merge(communities[["community_id", "coverage", "complaints10"]], on="community_id")
+    people["satisfied"] = people["satisfaction"] >= 4
+    se = {}
+    for model, rhs in (("A", "coverage"), ("B", "coverage + complaints10")):
+        for cluster in (None, "community_id"):
+            kw = {"cluster": cluster} if cluster else {}
+            se[model, "ordered", cluster] = ordered_logit(people, f"satisfaction ~ 0 + {rhs}", **kw).set_index(
+                "term").loc["coverage", "std_error"]
+            se[model, "binary", cluster] = logit(people, f"satisfied ~ {rhs}", **kw).set_index(
+                "term").loc["coverage", "std_error"]
+        assert se[model, "binary", None] > se[model, "ordered", None]
+        assert se[model, "binary", "community_id"] == pytest.approx(se[model, "ordered", "community_id"], rel=0.15)
+    assert se["A", "binary", "community_id"] < se["A", "ordered", "community_id"]     # "模型 A 中二分的反而略小"
+
+
+def test_model_b_estimand_exceeds_the_direct_effect_so_the_chapter_estimate_is_a_low_draw(embedding):
+    # independent derivation: a world 25 times larger from the same generator (another seed); model B's
+    # coefficient there estimates the total effect, which is above the direct effect 0.60 despite the
+    # shrinkage of a logit that leaves trust out. The chapter's single draw falls below it (the prose says so).
+    import statsmodels.formula.api as smf
+    from cgov import variables as V
+    from cgov.models import ordered_logit
+    from cgov.sim.world import Design, simulate
+    world = simulate(Design(n_streets=400, seed=7))
+    com, res = world.tables["sim_communities"], world.tables["sim_residents"]
+    com = com.assign(coverage=com["building_party_coverage"],
+                     complaints10=V.complaints10(com["baseline_complaints"].astype(float)))
+    people = res.merge(com[["community_id", "coverage", "complaints10"]], on="community_id")
+    big = ordered_logit(people, "satisfaction ~ 0 + coverage + complaints10", cluster="community_id").set_index("term")
+    assert big.loc["coverage", "conf_low"] > truth("satisfaction_coverage")
+    assert embedding["partial_coverage"] < truth("satisfaction_coverage")
+    # the chapter's sample: trust does not rise with coverage (given complaints), unlike the generator's truth
+    communities = data.load("sim_communities").assign(
+        coverage=lambda d: d["building_party_coverage"],
+        complaints10=lambda d: V.complaints10(d["baseline_complaints"].astype(float)))
+    sample = data.load("sim_residents").merge(communities[["community_id", "coverage", "complaints10"]], on="community_id")
+    assert smf.ols("trust_rc ~ coverage + complaints10", sample).fit().params["coverage"] <= 0
+    assert smf.ols("trust_rc ~ coverage + complaints10", people).fit().params["coverage"] > 0
+
+
+def test_interval_coverage_reproduces_with_another_seed(embedding):
+    # independent derivation: the same design redrawn with another seed (1,000 draws); the chapter's coverage
+    # shares must agree within Monte Carlo error, and the chapter's own MC error must be small enough to tell
+    # a clustered interval's 94% from the nominal 95% (200 draws gave 91.0 ± 2.0, three points too low)
+    import numpy as np
+    import pandas as pd
+    import statsmodels.api as sm
+    from cgov import variables as V
+    communities = data.load("sim_communities")
+    communities["coverage"] = communities["building_party_coverage"]
+    communities["complaints10"] = V.complaints10(communities["baseline_complaints"].astype(float))
+    people = data.load("sim_residents").merge(
+        communities[["community_id", "community_type", "coverage", "complaints10"]], on="community_id")
+    people["belonging3"] = people[[f"belong_{i}" for i in range(1, 7)]].mean(axis=1) - V.BELONGING_MIDPOINT
+    people["age10"] = V.age10(people["age"])
+    people["owner_commodity"] = (people["housing"] == "自有住房") & (people["community_type"] == "商品房")
+    X = sm.add_constant(people[["party_member", "belonging3", "age10", "owner_commodity", "coverage",
+                                "complaints10"]].astype(float)).to_numpy()
+    beta = np.array([truth("vote_base"), truth("vote_party"), truth("vote_belonging"), truth("vote_age"),
+                     truth("vote_owner_commodity"), 0.0, 0.0])
+    group = pd.factorize(people["community_id"])[0]
+    rng, reps, hits = np.random.default_rng(5), 1000, {"plain": 0, "cluster": 0}
+    for _ in range(reps):
+        u = truth("vote_community_sd") * rng.normal(size=group.max() + 1)
+        y = (rng.random(len(X)) < 1 / (1 + np.exp(-(X @ beta + u[group])))).astype(float)
+        fit = sm.Logit(y, X).fit(disp=0)
+        clustered = sm.Logit(y, X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": group}, start_params=fit.params)
+        hits["plain"] += abs(fit.params[5]) <= 1.959964 * fit.bse[5]
+        hits["cluster"] += abs(clustered.params[5]) <= 1.959964 * clustered.bse[5]
+    for key in ("plain", "cluster"):
+        other = 100 * hits[key] / reps
+        mcse = (embedding[f"mc_cover_{key}_mcse"] ** 2 + other * (100 - other) / reps) ** 0.5
+        assert abs(embedding[f"mc_cover_{key}"] - other) < 3 * mcse, key
+    assert embedding["mc_cover_cluster_mcse"] < 0.75
