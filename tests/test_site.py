@@ -131,9 +131,11 @@ def test_chinese_search_finds_terms(site, term):
 
 
 def test_no_stray_spaces_between_chinese_characters(site):
-    """Source line breaks inside Chinese sentences must not become spaces on the page."""
-    cjk = "\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
-    broken = re.compile(rf"[{cjk}]\s*\n\s*[{cjk}]")
+    """Source line breaks inside Chinese sentences, or next to Chinese punctuation (“ （ — …), must not become
+    spaces on the page."""
+    punct = "\u3000-\u303f\uff00-\uffef\u201c\u201d\u2018\u2019\u2014\u2026"
+    cjk = "\u4e00-\u9fff" + punct
+    broken = re.compile(rf"[{cjk}]\s*\n\s*[{cjk}]|[{punct}][ \t]*\n|\n[ \t]*[{punct}]")
     for path in pages(site):
         for paragraph in soup(path).select("main p, article p"):
             for formula in paragraph.select("img.cgov-math"):

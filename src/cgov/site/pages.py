@@ -196,15 +196,21 @@ def _builder_inited(app) -> None:
         app.add_css_file("cgov.css")
 
 
+#: Chinese punctuation (full-width forms, curly quotes, dash, ellipsis, middle dot): a line break next to one
+#: is never a word space, whatever stands on the other side (``67\n（`` or ``称为\n“``).
+_CJK_PUNCT = "\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
 #: CJK characters and punctuation: a line break between two of them is not a word space.
-_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_CJK = "\u2e80-\u9fff" + _CJK_PUNCT
+_CJK_BREAK = re.compile(rf"(?:(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])"
+                        rf"|(?<=[{_CJK_PUNCT}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{_CJK_PUNCT}]))")
 _IS_CJK = re.compile(rf"[{_CJK}]")
+_IS_PUNCT = re.compile(rf"[{_CJK_PUNCT}]")
 
 
 def _join_cjk_lines(app, doctree, docname) -> None:
-    """Drop the spaces that source line breaks would put between Chinese characters
-    (a break next to a number or a Latin word stays a space, as around inline numbers).
+    """Drop the spaces that source line breaks would put between Chinese characters or next to Chinese
+    punctuation (a break between a Chinese character and a number or a Latin word stays a space, as around
+    inline numbers).
 
     MyST keeps a soft line break as its own text node, so a break is judged by the last
     character before it and the first after it within the paragraph (empty text nodes skipped). Runs on resolved doctrees,
@@ -218,7 +224,7 @@ def _join_cjk_lines(app, doctree, docname) -> None:
             if value.strip() == "" and "\n" in value:
                 before = next((t.astext()[-1] for t in reversed(texts[:i]) if t.astext()), "")
                 after = next((t.astext()[0] for t in texts[i + 1:] if t.astext()), "")
-                if _IS_CJK.match(before) and _IS_CJK.match(after):
+                if (_IS_CJK.match(before) and _IS_CJK.match(after)) or _IS_PUNCT.match(before) or _IS_PUNCT.match(after):
                     value = ""
             if value != text.astext():  # by identity: Text nodes are strings, equal ones abound
                 parent = text.parent
