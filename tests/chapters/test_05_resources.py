@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import statistics
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -51,6 +52,21 @@ def test_county_distribution_recomputed(resources):
     assert resources["ratio_p10"] < resources["median_district"] < resources["ratio_p90"]
     assert 0 < resources["province_icc"] < 0.5    # most spread lies within provinces
 
+
+
+def test_province_ratio_divides_like_the_national_one(resources, strict_build):
+    """合计比值 = 全省城镇人口 ÷ 全省居委会数 (the table's caption): every county matched to the census counts,
+    with a 居委会 or without one, as in the national ratio, so the provinces add up to the nation."""
+    urban, committees = Counter(), Counter()
+    for r in rows("processed", "county_2020"):
+        if r["urban_population"] != "":
+            urban[r["province"]] += int(r["urban_population"])
+            committees[r["province"]] += int(r["residents_committees"])
+    with (strict_build.results / "05-resources" / "resources_province_table.csv").open(encoding="utf-8") as handle:
+        table = {r["省份"]: float(r["合计比值"]) for r in csv.DictReader(handle)}
+    assert table == pytest.approx({name: urban[name] / committees[name] for name in urban}, rel=1e-12)
+    assert sum(urban.values()) / sum(committees.values()) == pytest.approx(resources["national_ratio"], rel=1e-12)
+    assert (resources["province_low"], resources["province_high"]) == (min(table.values()), max(table.values()))
 
 def test_bulletin_figures_match_published_counts(resources):
     # 2014 bulletin: 96,693 居委会 and 49.7 万 members; 2021: 11.7 万 and 65.7 万
