@@ -54,6 +54,18 @@ def test_county_distribution_recomputed(resources):
 
 
 
+
+def test_counties_left_out_of_the_distribution_are_counted(resources):
+    """The prose's row count: the counties without a 居委会 include the ones not matched to the census, so
+    the distribution's counties and these add up to every county; their urban residents enter only the ratios."""
+    counties = rows("processed", "county_2020")
+    without = [r for r in counties if int(r["residents_committees"]) == 0]
+    assert all(int(r["residents_committees"]) == 0 for r in counties if r["urban_population"] == "")
+    assert resources["n_no_committee"] == len(without)
+    assert resources["n_counties"] + resources["n_no_committee"] == len(counties)
+    assert resources["no_committee_urban"] == pytest.approx(sum(int(r["urban_population"] or 0) for r in without) / 1e4)
+    assert resources["no_committee_urban"] > 0
+
 def test_province_ratio_divides_like_the_national_one(resources, strict_build):
     """合计比值 = 全省城镇人口 ÷ 全省居委会数 (the table's caption): every county matched to the census counts,
     with a 居委会 or without one, as in the national ratio, so the provinces add up to the nation."""
