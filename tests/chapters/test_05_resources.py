@@ -101,6 +101,19 @@ def test_cox_and_logit_near_the_truth(resources):
     assert resources["or_male_low"] < math.exp(truth("intention_male")) < resources["or_male_high"]
 
 
+
+def test_pay_is_set_partly_by_the_street():
+    """Why the logit clusters by street, as the prose words it: pay has a street level and an individual part
+    (and rises with tenure), so it is only partly assigned at the street level."""
+    street, individual = truth("pay_street_sd"), truth("pay_resid_sd")
+    assert street > 0 and individual > 0 and truth("pay_tenure") > 0
+    workers = rows("sim", "sim_workers")
+    by_street: dict[str, list[int]] = {}
+    for r in workers:
+        by_street.setdefault(r["street_id"], []).append(int(r["monthly_pay"]))
+    within = statistics.mean(statistics.pvariance(pays) for pays in by_street.values())
+    assert within > 0.25 * statistics.pvariance([int(r["monthly_pay"]) for r in workers])
+
 def test_the_miss_is_described_as_rare_not_as_one_in_twenty(resources):
     # the prose says the interval misses the truth …
     assert resources["beta_pay_direct_high"] < truth("exit_pay") or resources["beta_pay_direct_low"] > truth("exit_pay")
