@@ -136,6 +136,33 @@ def test_renamed_and_reused_county_codes(mechanisms):
     assert mechanisms["mech_broken_total"] == broken
 
 
+
+def test_name_join_exercise_extra_rows_mix_wrong_and_right_matches():
+    """The name-join exercise's solution: the looser key (province + name) gives fewer rows than there are
+    units, its extra rows over province + prefecture + name hold wrong joins and right ones (a renamed
+    prefecture), and a wrong join can be one-to-one (邢台's 桥东区, renamed, meets 张家口's)."""
+    by_year: dict[int, list[dict]] = {}
+    for r in rows("county_units"):
+        by_year.setdefault(int(r["vintage"]), []).append(r)
+    first, last = by_year[min(by_year)], by_year[max(by_year)]
+
+    def pairs(keys):
+        index: dict[tuple, list[str]] = {}
+        for r in last:
+            index.setdefault(tuple(r[k] for k in keys), []).append(r["county_code"])
+        return [(r["county_code"], code) for r in first for code in index.get(tuple(r[k] for k in keys), [])]
+
+    loose, strict = pairs(("province", "county")), pairs(("province", "city", "county"))
+    assert len(strict) < len(loose) < len(first) and set(strict) <= set(loose)
+    group = {r["county_code"]: r["group_id"] for r in first}
+    group_after = {r["county_code"]: r["group_id"] for r in last}
+    extra = set(loose) - set(strict)
+    assert any(group[a] == group_after[b] for a, b in extra) and any(group[a] != group_after[b] for a, b in extra)
+    many = [(a, b) for a, b in loose if sum(x == a for x, _ in loose) > 1]      # the solution's 一对多的行
+    assert any(group[a] == group_after[b] for a, b in many) and any(group[a] != group_after[b] for a, b in many)
+    assert [b for a, b in loose if a == "130502"] == ["130702"]
+    assert ("542422", "540621") in extra                                    # 那曲地区 -> 那曲市
+
 def test_type_flows_from_the_table(mechanisms):
     def total(pair):
         return sum(int(r["units"]) for r in rows("unit_transitions") if (r["from_type"], r["to_type"]) == pair)
