@@ -80,6 +80,15 @@ def test_province_ratio_divides_like_the_national_one(resources, strict_build):
     assert sum(urban.values()) / sum(committees.values()) == pytest.approx(resources["national_ratio"], rel=1e-12)
     assert (resources["province_low"], resources["province_high"]) == (min(table.values()), max(table.values()))
 
+
+def test_districts_have_rural_residents_too():
+    """The households exercise: `households` counts every household, and 市辖区 are not all urban (the
+    exercise used to say they had almost no rural population), so households per 居委会 run high there."""
+    districts = [r for r in rows("processed", "county_2020") if r["county_type"] == "市辖区" and r["urban_population"]]
+    urban = sum(int(r["urban_population"]) for r in districts)
+    assert urban / sum(int(r["population"]) for r in districts) < 0.9
+    assert sum(int(r["urban_population"]) < 0.5 * int(r["population"]) for r in districts) > 50
+
 def test_bulletin_figures_match_published_counts(resources):
     # 2014 bulletin: 96,693 居委会 and 49.7 万 members; 2021: 11.7 万 and 65.7 万
     assert resources["members_per_rc_2014"] == pytest.approx(497_000 / 96_693, abs=0.01)
