@@ -303,6 +303,30 @@ def test_simulated_descriptives_recover_the_truth(mechanisms):
     assert mechanisms["mech_true_icc"] == pytest.approx(icc)
 
 
+
+def test_interval_of_mean_days_counts_the_city_wide_monthly_shocks(strict_build):
+    """The generator adds a city-wide shock each month, shared by every community: the standard error of the
+    mean days before the platform comes from community means and month means (two-way, balanced panel)."""
+    def sim(name):
+        with (ROOT / "data" / "sim" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+
+    start = min(r["platform_date"] for r in sim("sim_communities") if r["platform_date"])
+    cells = [r for r in sim("sim_community_months") if r["month"] < start]
+    by_community, by_month = {}, {}
+    for r in cells:
+        by_community.setdefault(r["community_id"], []).append(float(r["days_to_resolve"]))
+        by_month.setdefault(r["month"], []).append(float(r["days_to_resolve"]))
+    means = {name: [statistics.mean(v) for v in groups.values()] for name, groups in
+             (("community", by_community), ("month", by_month))}
+    se = (statistics.variance(means["community"]) / len(by_community)
+          + statistics.variance(means["month"]) / len(by_month)) ** 0.5
+    with (strict_build.results / "06-mechanisms" / "mechanisms_sim_summary.csv").open(encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["指标"].startswith("平均办结天数"))
+    low, high = (float(x) for x in row["95% 区间"].split("—"))
+    assert (high - low) / (2 * 1.959964) == pytest.approx(se, rel=0.05)
+    assert low < truth("resolve_days_base") < high
+
 # ---- township level (街道、镇、乡), from the raw tarballs with dicts and Counters -----------------------
 
 def town_stem(name: str) -> str:
