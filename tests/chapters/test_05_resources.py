@@ -100,6 +100,21 @@ def test_bulletin_figures_match_published_counts(resources):
     assert resources["low_subsidy_rc"] == pytest.approx(100 * 1_809 / 12_339, abs=0.01)
 
 
+
+def test_bulletin_sources_are_described_as_the_table_records_them():
+    """The prose: of the bulletin figures used, only 2015's were read on an authoritative copy; 2014's and
+    2020's on reposts, 2021's in a third-party parse of the bulletin file."""
+    used = {"居民委员会", "居委会", "居委会成员", "社会服务事业费支出", "中央财政转移支付社会服务事业费",
+            "民政事业费支出", "中央财政转移支付民政事业费"}
+    seen = {}
+    for r in rows("raw", "mca_bulletin_national_community"):
+        if r["indicator"] in used and r["year"] in ("2014", "2015", "2020", "2021"):
+            seen.setdefault(r["year"], set()).add(r["verification"].split(" (")[0].split(";")[0])
+    assert seen == {"2015": {"quoted text seen on the authoritative copy cited"},
+                    "2014": {"quoted text seen only on a non-authoritative repost"},
+                    "2020": {"quoted text seen only on a non-authoritative repost"},
+                    "2021": {"official bulletin text seen in a third-party parse of the MCA docx"}}
+
 # ---------- simulated data against the truth ----------
 
 def test_cox_and_logit_near_the_truth(resources):
