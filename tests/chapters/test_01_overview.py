@@ -153,3 +153,53 @@ def test_five_provinces_dominate_the_national_village_decline(overview, province
     top = rc_change.nlargest(5).index
     assert set(top) == {"41", "13", "51", "33", "34"}            # 河南 河北 四川 浙江 安徽
     assert overview["prov_rc_top5_share"] == pytest.approx(100 * rc_change[top].sum() / rc_change.sum())
+
+
+def test_derived_years_lie_after_the_first_segment(overview):
+    """Exercise overview-ex-derived drops the derived year-end figures: there is one (2020), after 2012, so the
+    three pre-2013 observations stay (an earlier text spoke of two derived years and two pre-2013 points left)."""
+    table = data.load("cpc_party_statistics")
+    rows = table[(table["indicator"] == "党员总数") & table["verification"].str.startswith("derived")]
+    assert sorted(rows["year"]) == [2020]
+    assert overview["n_derived"] == 1 and overview["n_years_pre"] == 3
+    assert all(year > 2012 for year in rows["year"])
+
+
+def test_ar1_whitened_residuals_stay_autocorrelated(overview, members):
+    """Exercise overview-ex-hac and the limitations: after the AR(1) transformation (Cochrane–Orcutt, recomputed
+    here) the residuals are still positively autocorrelated, more than the segmented OLS residuals."""
+    total, _ = members
+    years, y = total.index.to_numpy(float), total.to_numpy()
+    X = design(years)
+    beta, rho = cochrane_orcutt(y, X)
+    whitened = (y[1:] - rho * y[:-1]) - (X[1:] - rho * X[:-1]) @ beta
+    assert lag1(whitened) > 0.2
+    assert lag1(whitened) > overview["segment_acf1"]
+
+
+def test_organisations_grew_faster_than_members_relative_to_their_mean():
+    """Exercise overview-ex-organisations: the answer the solution states (organisations grow faster)."""
+    table = data.load("cpc_party_statistics")
+    year_end = table[table["reference_date"].dt.strftime("%m-%d") == "12-31"]
+
+    def relative_slope(indicator):
+        series = year_end[year_end["indicator"] == indicator].set_index("year")["value"].astype(float)
+        return np.polyfit(series.index.to_numpy(float), series.to_numpy(), 1)[0] / series.mean()
+
+    assert relative_slope("党的基层组织总数") > relative_slope("党员总数") > 0
+
+
+def test_most_of_sichuans_village_decline_falls_between_the_2019_and_2020_vintages(overview):
+    """The prose: most of Sichuan's 2016–2023 change happened between the 2019 and 2020 code vintages."""
+    counties = data.load("county_units")
+    sichuan = counties[counties["county_code"].str[:2] == "51"].groupby("vintage")["village_committees"].sum()
+    assert overview["prov_vc_sichuan"] == pytest.approx(100 * (sichuan[2023] / sichuan[2016] - 1))
+    assert (sichuan[2020] - sichuan[2019]) / (sichuan[2023] - sichuan[2016]) > 0.8
+
+
+def test_residents_committee_growth_is_not_driven_by_a_few_provinces(overview):
+    """"居委会的情形还算温和" (and the memo exercise): the top five provinces give well under half of the
+    national net increase, close to their weight; the national growth is near the median province's."""
+    assert overview["prov_rc_top5_share"] < 50
+    assert overview["prov_rc_top5_share"] < 2 * overview["prov_rc_top5_weight"]
+    assert abs(overview["prov_rc_national"] - overview["prov_rc_median"]) < 1

@@ -2,6 +2,10 @@
 checked against the simulation's true parameters (cgov.sim.truth) and an independent recomputation."""
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from cgov import data
@@ -24,6 +28,42 @@ def residents():
     frame = data.load("sim_residents").merge(
         communities[["community_id", "building_party_coverage", "complaints10"]], on="community_id")
     return frame.assign(owner=(frame["housing"] == "自有住房").astype(int), party=frame["party_member"].astype(int))
+
+
+# ---------- how the prose reads its glued numbers (chapters 03 and 04) ----------
+
+RISING_WORDS = ("下降了", "减少了", "增加了", "提高了", "上升了", "扩大到")
+
+
+def misread_numbers(source: str, records: dict) -> list[str]:
+    """Glued numbers the sentence misreads: a ratio (倍) or percentage (%) shown without its unit (unless it
+    opens a range “a 至 b”), or a negative number after a word that already says the direction (“下降了 -8.2”)."""
+    problems = []
+    for match in re.finditer(r"\{glue\}`(\w+)`", source):
+        record = records.get(match.group(1))
+        if record is None:
+            continue
+        after = source[match.end():match.end() + 4].lstrip()
+        before = source[max(0, match.start() - 5):match.start()].rstrip()
+        if record["unit"] in ("%", "倍") and not after.startswith((record["unit"], "至", "—")):
+            problems.append(f"{match.group(1)}: {record['unit']} missing before {after!r}")
+        if before.endswith(RISING_WORDS) and record["value"] < 0:
+            problems.append(f"{match.group(1)}: negative ({record['text']}) after {before!r}")
+    return problems
+
+
+def test_the_unit_check_catches_what_it_should():
+    records = {"r": {"unit": "倍", "value": 2.0, "text": "2.0"}, "d": {"unit": "件/月", "value": -8.2, "text": "-8.2"}}
+    assert misread_numbers("扩大到 {glue}`r` 倍；{glue}`r` 至 {glue}`r` 倍", records) == []
+    assert len(misread_numbers("标准误扩大到 {glue}`r`，区间为", records)) == 1
+    assert len(misread_numbers("水平下降了 {glue}`d` 件/月", records)) == 1
+
+
+@pytest.mark.parametrize("chapter", ["03-satisfaction", "04-participation"])
+def test_glued_numbers_read_with_their_unit_and_sign(strict_build, chapter):
+    records = json.loads((strict_build.results / f"{chapter}.json").read_text(encoding="utf-8"))
+    source = (Path(__file__).resolve().parents[2] / "notebooks" / f"{chapter}.md").read_text(encoding="utf-8")
+    assert misread_numbers(source, records) == []
 
 
 # ---------- real data ----------
@@ -89,6 +129,15 @@ def test_share_of_community_intervals_covering_the_mean_recomputed(satisfaction,
         covered += values.mean() - reach <= overall <= values.mean() + reach
     assert satisfaction["share_ci_mean"] == pytest.approx(100 * covered / groups.ngroups)
     assert satisfaction["share_ci_mean"] > 50                # "多数社区" in the 工作启示 box
+
+
+def test_interval_shrink_in_the_survey_plan_exercise(satisfaction, residents):
+    # the exercise's solution: 40 respondents instead of the chapter's 25 narrow an interval by 1 − √(25/40) ≈ 21 %
+    # (an earlier text said “每社区 20 人” and “约三成”, the figures for 20 respondents)
+    per_community = set(residents.groupby("community_id").size())
+    assert per_community == {satisfaction["residents_per_community"]} == {25}
+    assert satisfaction["ci_shrink_40"] == pytest.approx(100 * (1 - (25 / 40) ** 0.5))
+    assert 15 < satisfaction["ci_shrink_40"] < 25
 
 
 # ---------- survey design (simulated) ----------

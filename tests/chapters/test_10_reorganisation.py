@@ -34,6 +34,21 @@ def test_national_counts_are_the_code_table_sums(reorganisation, units, publishe
     assert reorganisation["rc_per_street_national_last"] > published("07-embedding")["real_pooled_per_street"]
 
 
+def test_scale_table_keeps_each_source_s_precision_and_names_its_issuer(strict_build):
+    """Figures the bulletins give in 万 stay in 万 (90.2 万, not 902,000), read from the raw transcriptions."""
+    with (strict_build.results / "10-reorganisation" / "reorganisation_scale_table.csv").open(encoding="utf-8") as handle:
+        table = {r["指标"]: r for r in csv.DictReader(handle)}
+    raw = {}
+    for name in ("mca_bulletin_national_community.csv", "cpc_party_statistics_national.csv"):
+        with (paths.DATA / "raw" / name).open(encoding="utf-8", newline="") as handle:
+            raw |= {(name[:3], r["year"], r["indicator"]): r for r in csv.DictReader(handle)}
+    for label, key in [("社会组织", ("mca", "2021", "社会组织")), ("社会组织中的基层党组织", ("cpc", "2023", "社会组织基层党组织"))]:
+        assert raw[key]["unit"] == "万个"
+        assert table[label]["数值"] == f"{raw[key]['value']} 万个"
+    assert table["已建立党组织的社区"]["数值"] == f"{int(raw[('cpc', '2023', '已建立党组织的社区')]['value']):,} 个"
+    assert all(r["来源（年份）"].startswith(("国家统计局", "中共中央组织部", "民政部")) for r in table.values())
+
+
 def sichuan_counties(before: int = 2018, after: int = 2021) -> list[dict]:
     """Sichuan counties with the same code and name in every vintage from ``before`` to ``after``, with
     village committees and township units at both ends and rural residents in 2020 (csv module only)."""
@@ -71,6 +86,27 @@ def test_sichuan_merger_recomputed_from_the_code_table(reorganisation):
     # the finding: committees grew much larger while villages per township hardly moved
     assert reorganisation["sc_size_ratio_q25"] > 1.2
     assert abs(reorganisation["sc_vpt_after"] - reorganisation["sc_vpt_before"]) < 1
+
+
+def test_sichuan_units_left_out_are_counted(reorganisation):
+    """The text accounts for every Sichuan county unit of the pre-reform vintage: recoded (撤县设区/设市),
+    without townships at either end (Chengdu's central districts, a development zone), or compared."""
+    with (paths.DATA / "processed" / "county_units.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["province_code"] == "51" and 2018 <= int(r["vintage"]) <= 2021]
+    before = {r["county_code"]: r for r in rows if r["vintage"] == "2018"}
+    after_names = {r["county_code"]: r["county"] for r in rows if r["vintage"] == "2021"}
+    recoded = [r["county"] for code, r in before.items() if code not in after_names]
+    no_townships = [r["county"] for code, r in before.items() if code in after_names
+                    and int(r["towns"]) + int(r["townships"]) == 0]
+    assert reorganisation["sc_n_units"] == len(before)
+    assert sorted(recoded) == ["会理县", "射洪县", "新津县"] and reorganisation["sc_n_recoded"] == len(recoded)
+    assert reorganisation["sc_n_no_units"] == len(no_townships)
+    assert all(name.endswith("区") for name in no_townships) and "巴中经济开发区" in no_townships
+    assert reorganisation["sc_n_units"] == (reorganisation["sc_n_recoded"] + reorganisation["sc_n_no_units"]
+                                            + reorganisation["sc_n_counties"])
+    kept = sichuan_counties()
+    assert reorganisation["sc_vc_covered"] == pytest.approx(
+        100 * sum(c["v0"] for c in kept) / sum(int(r["village_committees"]) for r in before.values()))
 
 
 def test_sichuan_village_cut_agrees_with_chapter_06(reorganisation, published):

@@ -28,6 +28,7 @@ def test_party_bulletin_figures_are_the_published_ones(action):
 def test_indicator_counts_add_up(action):
     assert action["n_public"] + action["n_licensed"] + action["n_new"] == action["n_indicators"]
     assert action["n_new"] > action["n_public"]
+    assert 2 * action["n_new"] == action["n_indicators"]          # discussion question 1: "有一半指标需要新采集"
 
 
 @pytest.mark.build
@@ -38,6 +39,10 @@ def test_district_sizes_recomputed_from_the_code_table(action, units):
     assert action["district_rc_median"] == pytest.approx(float(districts["residents_committees"].median()))
     assert action["share_few_streets"] == pytest.approx(
         100 * float((districts["subdistricts"] < action["few_clusters"]).mean()))
+    # "以社区为单位……群组数大体够用" rests on this share, and only a majority of districts qualify
+    enough = 100 * float((districts["residents_committees"] >= action["few_clusters"]).mean())
+    assert action["share_enough_rc"] == pytest.approx(enough)
+    assert 50 < action["share_enough_rc"] < 80
 
 
 @pytest.mark.build
@@ -82,6 +87,15 @@ def test_power_table_follows_the_design_effect_and_the_published_iccs(action, pu
     days_icc = published("06-mechanisms")["mech_sim_icc"]
     assert action["pw_days_deff"] == pytest.approx(1 + 19 * days_icc)
     assert action["pw_days_per_arm"] == per_arm(days_icc)
+
+
+@pytest.mark.build
+def test_days_row_counts_months_not_residents(strict_build):
+    """Chapter 06's ICC of resolution days is between community-month means: its m is months observed."""
+    import pandas as pd
+    roadmap = pd.read_csv(strict_build.results / "12-action" / "action_roadmap_table.csv")
+    scale = roadmap.set_index(roadmap.columns[1]).filter(like="创新党建平台", axis=0).iloc[0, -1]
+    assert "个月" in scale and "人）" not in scale
 
 
 @pytest.mark.build
