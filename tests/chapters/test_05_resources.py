@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import statistics
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -52,6 +53,42 @@ def test_county_distribution_recomputed(resources):
     assert 0 < resources["province_icc"] < 0.5    # most spread lies within provinces
 
 
+
+
+def test_counties_left_out_of_the_distribution_are_counted(resources):
+    """The prose's row count: the counties without a 居委会 include the ones not matched to the census, so
+    the distribution's counties and these add up to every county; their urban residents enter only the ratios."""
+    counties = rows("processed", "county_2020")
+    without = [r for r in counties if int(r["residents_committees"]) == 0]
+    assert all(int(r["residents_committees"]) == 0 for r in counties if r["urban_population"] == "")
+    assert resources["n_no_committee"] == len(without)
+    assert resources["n_counties"] + resources["n_no_committee"] == len(counties)
+    assert resources["no_committee_urban"] == pytest.approx(sum(int(r["urban_population"] or 0) for r in without) / 1e4)
+    assert resources["no_committee_urban"] > 0
+
+def test_province_ratio_divides_like_the_national_one(resources, strict_build):
+    """合计比值 = 全省城镇人口 ÷ 全省居委会数 (the table's caption): every county matched to the census counts,
+    with a 居委会 or without one, as in the national ratio, so the provinces add up to the nation."""
+    urban, committees = Counter(), Counter()
+    for r in rows("processed", "county_2020"):
+        if r["urban_population"] != "":
+            urban[r["province"]] += int(r["urban_population"])
+            committees[r["province"]] += int(r["residents_committees"])
+    with (strict_build.results / "05-resources" / "resources_province_table.csv").open(encoding="utf-8") as handle:
+        table = {r["省份"]: float(r["合计比值"]) for r in csv.DictReader(handle)}
+    assert table == pytest.approx({name: urban[name] / committees[name] for name in urban}, rel=1e-12)
+    assert sum(urban.values()) / sum(committees.values()) == pytest.approx(resources["national_ratio"], rel=1e-12)
+    assert (resources["province_low"], resources["province_high"]) == (min(table.values()), max(table.values()))
+
+
+def test_districts_have_rural_residents_too():
+    """The households exercise: `households` counts every household, and 市辖区 are not all urban (the
+    exercise used to say they had almost no rural population), so households per 居委会 run high there."""
+    districts = [r for r in rows("processed", "county_2020") if r["county_type"] == "市辖区" and r["urban_population"]]
+    urban = sum(int(r["urban_population"]) for r in districts)
+    assert urban / sum(int(r["population"]) for r in districts) < 0.9
+    assert sum(int(r["urban_population"]) < 0.5 * int(r["population"]) for r in districts) > 50
+
 def test_bulletin_figures_match_published_counts(resources):
     # 2014 bulletin: 96,693 居委会 and 49.7 万 members; 2021: 11.7 万 and 65.7 万
     assert resources["members_per_rc_2014"] == pytest.approx(497_000 / 96_693, abs=0.01)
@@ -63,6 +100,21 @@ def test_bulletin_figures_match_published_counts(resources):
     assert resources["low_subsidy_rc"] == pytest.approx(100 * 1_809 / 12_339, abs=0.01)
 
 
+
+def test_bulletin_sources_are_described_as_the_table_records_them():
+    """The prose: of the bulletin figures used, only 2015's were read on an authoritative copy; 2014's and
+    2020's on reposts, 2021's in a third-party parse of the bulletin file."""
+    used = {"居民委员会", "居委会", "居委会成员", "社会服务事业费支出", "中央财政转移支付社会服务事业费",
+            "民政事业费支出", "中央财政转移支付民政事业费"}
+    seen = {}
+    for r in rows("raw", "mca_bulletin_national_community"):
+        if r["indicator"] in used and r["year"] in ("2014", "2015", "2020", "2021"):
+            seen.setdefault(r["year"], set()).add(r["verification"].split(" (")[0].split(";")[0])
+    assert seen == {"2015": {"quoted text seen on the authoritative copy cited"},
+                    "2014": {"quoted text seen only on a non-authoritative repost"},
+                    "2020": {"quoted text seen only on a non-authoritative repost"},
+                    "2021": {"official bulletin text seen in a third-party parse of the MCA docx"}}
+
 # ---------- simulated data against the truth ----------
 
 def test_cox_and_logit_near_the_truth(resources):
@@ -72,6 +124,19 @@ def test_cox_and_logit_near_the_truth(resources):
     assert math.log(resources["or_pay_intention"]) == pytest.approx(truth("intention_pay"), abs=0.15)
     assert resources["or_male_low"] < math.exp(truth("intention_male")) < resources["or_male_high"]
 
+
+
+def test_pay_is_set_partly_by_the_street():
+    """Why the logit clusters by street, as the prose words it: pay has a street level and an individual part
+    (and rises with tenure), so it is only partly assigned at the street level."""
+    street, individual = truth("pay_street_sd"), truth("pay_resid_sd")
+    assert street > 0 and individual > 0 and truth("pay_tenure") > 0
+    workers = rows("sim", "sim_workers")
+    by_street: dict[str, list[int]] = {}
+    for r in workers:
+        by_street.setdefault(r["street_id"], []).append(int(r["monthly_pay"]))
+    within = statistics.mean(statistics.pvariance(pays) for pays in by_street.values())
+    assert within > 0.25 * statistics.pvariance([int(r["monthly_pay"]) for r in workers])
 
 def test_the_miss_is_described_as_rare_not_as_one_in_twenty(resources):
     # the prose says the interval misses the truth …

@@ -136,6 +136,33 @@ def test_renamed_and_reused_county_codes(mechanisms):
     assert mechanisms["mech_broken_total"] == broken
 
 
+
+def test_name_join_exercise_extra_rows_mix_wrong_and_right_matches():
+    """The name-join exercise's solution: the looser key (province + name) gives fewer rows than there are
+    units, its extra rows over province + prefecture + name hold wrong joins and right ones (a renamed
+    prefecture), and a wrong join can be one-to-one (邢台's 桥东区, renamed, meets 张家口's)."""
+    by_year: dict[int, list[dict]] = {}
+    for r in rows("county_units"):
+        by_year.setdefault(int(r["vintage"]), []).append(r)
+    first, last = by_year[min(by_year)], by_year[max(by_year)]
+
+    def pairs(keys):
+        index: dict[tuple, list[str]] = {}
+        for r in last:
+            index.setdefault(tuple(r[k] for k in keys), []).append(r["county_code"])
+        return [(r["county_code"], code) for r in first for code in index.get(tuple(r[k] for k in keys), [])]
+
+    loose, strict = pairs(("province", "county")), pairs(("province", "city", "county"))
+    assert len(strict) < len(loose) < len(first) and set(strict) <= set(loose)
+    group = {r["county_code"]: r["group_id"] for r in first}
+    group_after = {r["county_code"]: r["group_id"] for r in last}
+    extra = set(loose) - set(strict)
+    assert any(group[a] == group_after[b] for a, b in extra) and any(group[a] != group_after[b] for a, b in extra)
+    many = [(a, b) for a, b in loose if sum(x == a for x, _ in loose) > 1]      # the solution's 一对多的行
+    assert any(group[a] == group_after[b] for a, b in many) and any(group[a] != group_after[b] for a, b in many)
+    assert [b for a, b in loose if a == "130502"] == ["130702"]
+    assert ("542422", "540621") in extra                                    # 那曲地区 -> 那曲市
+
 def test_type_flows_from_the_table(mechanisms):
     def total(pair):
         return sum(int(r["units"]) for r in rows("unit_transitions") if (r["from_type"], r["to_type"]) == pair)
@@ -275,6 +302,30 @@ def test_simulated_descriptives_recover_the_truth(mechanisms):
     assert mechanisms["mech_sim_icc"] == pytest.approx(icc, abs=0.1)
     assert mechanisms["mech_true_icc"] == pytest.approx(icc)
 
+
+
+def test_interval_of_mean_days_counts_the_city_wide_monthly_shocks(strict_build):
+    """The generator adds a city-wide shock each month, shared by every community: the standard error of the
+    mean days before the platform comes from community means and month means (two-way, balanced panel)."""
+    def sim(name):
+        with (ROOT / "data" / "sim" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+
+    start = min(r["platform_date"] for r in sim("sim_communities") if r["platform_date"])
+    cells = [r for r in sim("sim_community_months") if r["month"] < start]
+    by_community, by_month = {}, {}
+    for r in cells:
+        by_community.setdefault(r["community_id"], []).append(float(r["days_to_resolve"]))
+        by_month.setdefault(r["month"], []).append(float(r["days_to_resolve"]))
+    means = {name: [statistics.mean(v) for v in groups.values()] for name, groups in
+             (("community", by_community), ("month", by_month))}
+    se = (statistics.variance(means["community"]) / len(by_community)
+          + statistics.variance(means["month"]) / len(by_month)) ** 0.5
+    with (strict_build.results / "06-mechanisms" / "mechanisms_sim_summary.csv").open(encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["指标"].startswith("平均办结天数"))
+    low, high = (float(x) for x in row["95% 区间"].split("—"))
+    assert (high - low) / (2 * 1.959964) == pytest.approx(se, rel=0.05)
+    assert low < truth("resolve_days_base") < high
 
 # ---- township level (街道、镇、乡), from the raw tarballs with dicts and Counters -----------------------
 
