@@ -108,7 +108,10 @@ def unit_table() -> pd.DataFrame:
     table["aged60"] = c2020["share_60plus"].reindex(table.index)
     table["aged65"] = c2020["share_65plus"].reindex(table.index)
     table["pop_growth"] = county2020["population_growth_2010_2020"].reindex(table.index)
-    table["urban_per_rc"] = county2020["urban_residents_per_committee"].reindex(table.index)
+    # from the counts, not the stored ratio: that is already rounded (to 0.1), and rounding it again for the
+    # page moved 97 units by one person and put others level in the ranking
+    table["urban_per_rc"] = (county2020["urban_population"]
+                             / county2020["residents_committees"].where(lambda n: n > 0)).reindex(table.index)
     table["group_counties"] = county2020["group_counties"].reindex(table.index)
     members = (crosswalk.drop_duplicates(["group_id", "county_code", "county"])
                .groupby("group_id")["county"].agg(lambda names: sorted(set(names))))
