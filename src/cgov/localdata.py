@@ -74,6 +74,17 @@ def _census(census: pd.DataFrame, year: int) -> pd.DataFrame:
     return rows.join(shares.set_index("county_code")[["share_60plus", "share_65plus"]])
 
 
+def group_growth() -> pd.Series:
+    """Population change 2010—2020 in percent by county group, from the panel's whole-person counts (the
+    stored ``population_growth_2010_2020`` is rounded to 0.01, and rounding it again to 0.1 moved 180 units
+    by 0.1); groups whose panel unit is incomplete have none, as in ``county_2020``."""
+    panel = data.load("county_panel")
+    growth = 100 * (panel["population_2020"].astype(float) / panel["population_2010"].astype(float) - 1)
+    growth = growth.where(panel["complete"].fillna(False).astype(bool))
+    return pd.Series({group: value for panel_id, value in zip(panel["panel_id"], growth)
+                      for group in panel_id.split("+")}, dtype=float)
+
+
 def unit_table() -> pd.DataFrame:
     """One row per county-level unit of the latest codes, with every indicator of :data:`INDICATORS`
     (unrounded) and the identifying columns."""
@@ -107,7 +118,7 @@ def unit_table() -> pd.DataFrame:
     table["urban2020"] = 100 * c2020["urban_population"].reindex(table.index) / table["pop2020"]
     table["aged60"] = c2020["share_60plus"].reindex(table.index)
     table["aged65"] = c2020["share_65plus"].reindex(table.index)
-    table["pop_growth"] = county2020["population_growth_2010_2020"].reindex(table.index)
+    table["pop_growth"] = table["group_id"].map(group_growth())
     # from the counts, not the stored ratio: that is already rounded (to 0.1), and rounding it again for the
     # page moved 97 units by one person and put others level in the ranking
     table["urban_per_rc"] = (county2020["urban_population"]
