@@ -1,6 +1,7 @@
 """查看本地数据: one compact profile per county-level unit of the 2023 codes and per province.
 
-Everything is read from ``data/processed`` through :func:`cgov.data.load` and rounded here by the book's
+Everything is read from ``data/processed`` through :func:`cgov.data.load` (the 2020 aged shares unrounded from
+the raw workbook, :func:`census_rows`) and rounded here by the book's
 one rule (:func:`cgov.glue.shown`), so the page shows exactly these values and only formats them.
 Pinyin (full and initials) is computed here, at build time, for the search box.
 """
@@ -11,7 +12,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from cgov import data
+from cgov import data, paths
 from cgov.glue import shown
 
 VINTAGES = list(range(2016, 2024))
@@ -67,6 +68,23 @@ def pinyin(name: str) -> tuple[str, str]:
     return "".join(parts), "".join(s[0] for s in parts if s)
 
 
+@lru_cache(maxsize=1)
+def census_rows() -> pd.DataFrame:
+    """The county-level census rows, with the 2020 shares aged 60+ and 65+ unrounded from the workbook
+    (``census_county`` stores them to 0.01; rounding those again to 0.1 moved 124 and 159 units by 0.1)."""
+    from cgov import pipeline
+
+    census = data.load("census_county")
+    errata = pipeline.read_errata()
+    raw = pipeline.apply_errata(pipeline._read_census(paths.RAW / pipeline.CENSUS[2020][0], 2020),
+                                errata[errata["census_year"] == 2020]).set_index("source_row")
+    is2020 = census["census_year"] == 2020
+    for column in ("share_60plus", "share_65plus"):
+        census[column] = census[column].astype(float)
+        census.loc[is2020, column] = census.loc[is2020, "source_row"].map(raw[column]).astype(float).to_numpy()
+    return census
+
+
 def _census(census: pd.DataFrame, year: int) -> pd.DataFrame:
     rows = census[(census["census_year"] == year) & census["county_code"].notna()]
     rows = rows.groupby("county_code", as_index=True)[["population", "urban_population"]].sum(min_count=1)
@@ -89,7 +107,7 @@ def unit_table() -> pd.DataFrame:
     """One row per county-level unit of the latest codes, with every indicator of :data:`INDICATORS`
     (unrounded) and the identifying columns."""
     units = data.load("county_units")
-    census = data.load("census_county")
+    census = census_rows()
     county2020 = data.load("county_2020").set_index("county_code")
     transitions = data.load("unit_transitions")
     crosswalk = data.load("county_crosswalk")
@@ -145,7 +163,7 @@ def _medians(frame: pd.DataFrame) -> dict:
 def province_census_2020() -> pd.DataFrame:
     """Population, urban share and aged shares of 2020 by two-digit province code, over every county-level
     row of the census (not only the units of the latest codes: a county recoded after 2020 keeps its people)."""
-    census = data.load("census_county")
+    census = census_rows()
     rows = census[census["census_year"] == 2020].dropna(subset=["county_code"])
     rows = rows.assign(province_code=rows["county_code"].str[:2],
                        aged60=rows["share_60plus"] * rows["population"], aged65=rows["share_65plus"] * rows["population"])
