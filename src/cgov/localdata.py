@@ -8,6 +8,7 @@ Pinyin (full and initials) is computed here, at build time, for the search box.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import pandas as pd
@@ -85,6 +86,11 @@ def census_rows() -> pd.DataFrame:
     return census
 
 
+def _name_core(name) -> str:
+    """A county name without the suffix its status gives it (县, 区, 市, 旗 …)."""
+    return re.sub(r"(自治县|自治旗|县|区|市|旗|特区|林区)$", "", name) if isinstance(name, str) else ""
+
+
 def _census(census: pd.DataFrame, year: int) -> pd.DataFrame:
     rows = census[(census["census_year"] == year) & census["county_code"].notna()]
     rows = rows.groupby("county_code", as_index=True)[["population", "urban_population"]].sum(min_count=1)
@@ -126,8 +132,14 @@ def unit_table() -> pd.DataFrame:
     counts = units.pivot_table(index="county_code", columns="vintage",
                                values=["residents_committees", "village_committees"], aggfunc="sum")
     moves = transitions.groupby(["county_code", "from_type", "to_type"])["units"].sum()
-    c2010, c2020 = _census(census, 2010), _census(census, 2020)
     table = latest[["county", "county_type", "province_code", "province", "city", "group_id"]].copy()
+    # a 2010 row goes to the unit of its code only if the code still names that unit (same county group or
+    # same name): codes are re-used (232701 was 加格达奇区 in 2016, 漠河市 from 2018; 漠河市 showed 加格达奇区's people)
+    name_then = census.join(crosswalk.set_index(["vintage", "county_code"])["county"],
+                            on=["matched_vintage", "county_code"])["county"]
+    on_ground = ((census["group_id"] == census["county_code"].map(table["group_id"]))
+                 | (name_then.map(_name_core) == census["county_code"].map(table["county"]).map(_name_core)))
+    c2010, c2020 = _census(census[on_ground], 2010), _census(census, 2020)
     for v in VINTAGES:
         table[f"rc{v}"] = counts[("residents_committees", v)].reindex(table.index)
         table[f"vc{v}"] = counts[("village_committees", v)].reindex(table.index)
