@@ -239,6 +239,26 @@ def test_every_unit_population_change_and_2010_figures_on_unchanged_ground(shown
     assert not wrong, f"{len(wrong)} units, e.g. {wrong[:5]}"
 
 
+def test_a_unit_holding_a_split_county_beside_others_shows_no_2010_figure(shown_values):
+    """桥东区 was split between 长安区 and 桥西区: a unit whose 2010 rows would be its own (or another county's)
+    together with the whole of a split county has no 2010 population on its ground, so the page shows —."""
+    from conftest import ROOT
+
+    changes = pd.read_csv(ROOT / "data" / "raw" / "census_2010_changes.csv", dtype=str).dropna(subset=["census_code"])
+    c10 = raw_census(2010)
+    targets = changes.groupby("census_code", sort=False)["county_code"].agg(list)
+    moved = set(targets.index)
+    rows_into: dict[str, list[str]] = {}
+    for source, goes in targets.items():
+        rows_into.setdefault(goes[0], []).append(source)
+    split = {source for source, goes in targets.items() if len(set(goes)) > 1}
+    expected = sorted(code for code, sources in rows_into.items()
+                      if code in shown_values.index and set(sources) & split
+                      and len(sources) + (code in c10.index and code not in moved) > 1)
+    assert {"130102", "320302", "321003"} <= set(expected)
+    assert shown_values.loc[expected, "pop2010"].isna().all(), shown_values.loc[expected, ["name", "pop2010"]]
+
+
 def test_the_data_file_stays_small():
     size = len(gzip.compress(localdata.script().encode("utf-8"), 9))
     assert size < 150_000, f"the page's data file is {size:,} bytes gzip"

@@ -109,6 +109,17 @@ def group_growth() -> pd.Series:
                       for group in panel_id.split("+")}, dtype=float)
 
 
+def _split_heirs(census: pd.DataFrame) -> list[str]:
+    """Codes whose 2010 rows are several counties, one of them split among several units: the census table
+    puts the whole of a split county on the first of them (all of 桥东区 on 长安区, beside 长安区's own row), so
+    the sum is the 2010 population of no ground. (A unit with one row keeps it: that is its predecessor's
+    figure, as the census drew it.)"""
+    rows = census[(census["census_year"] == 2010) & census["county_code"].notna()]
+    per_code = rows.groupby("county_code").agg(rows=("county_code", "size"),
+                                                split=("also_county_codes", lambda a: a.fillna("").ne("").any()))
+    return sorted(per_code.index[(per_code["rows"] > 1) & per_code["split"]])
+
+
 def recoded_2010(census: pd.DataFrame, crosswalk: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
     """2010 population and urban population of units whose code changed after 2016 on the same ground (a
     one-to-one county group: one code in every vintage), indexed like ``group_of``. The 2010 census is matched
@@ -153,6 +164,7 @@ def unit_table() -> pd.DataFrame:
 
     table["to_residents"], table["to_villages"] = moved("村委会", "居委会"), moved("居委会", "村委会")
     c2010 = c2010.reindex(table.index).combine_first(recoded_2010(census, crosswalk, table["group_id"]))
+    c2010.loc[c2010.index.isin(_split_heirs(census[on_ground]))] = float("nan")
     table["pop2010"] = c2010["population"].reindex(table.index)
     table["pop2020"] = c2020["population"].reindex(table.index)
     table["urban2010"] = 100 * c2010["urban_population"].reindex(table.index) / table["pop2010"]
