@@ -46,7 +46,7 @@ def expected(code: str, tables) -> dict[str, str]:
            "vc_latest": count(mine["village_committees"].get(2023)),
            "to_residents": count(moves[(moves["from_type"] == "村委会") & (moves["to_type"] == "居委会")]["units"].sum()),
            "pop2020": count(c20["population"].sum()) if len(c20) else "—",
-           "aged60": one(c20["share_60plus"].iloc[0]) if len(c20) else "—",
+           "aged60": one(raw_rows(2020).at[int(c20["source_row"].iloc[0]), "aged60"]) if len(c20) else "—",
            "urban_per_rc": one(row["urban_population"].iloc[0] / row["residents_committees"].iloc[0], 0)
            if len(row) and row["residents_committees"].iloc[0] > 0 else "—"}
     if len(c20):
@@ -121,9 +121,9 @@ def half_up(value, digits):
 
 
 @lru_cache(maxsize=2)
-def raw_census(year: int) -> pd.DataFrame:
-    """County rows of one census workbook keyed by code, errata applied, shares aged 60+/65+ from the
-    age columns (no cgov code)."""
+def raw_rows(year: int) -> pd.DataFrame:
+    """Every row of one census workbook keyed by its spreadsheet row, errata applied, shares aged 60+/65+ from
+    the age columns (no cgov code)."""
     from conftest import ROOT
 
     name, pop, pattern = ("地区", "合计", RAW_AGE_2010) if year == 2010 else ("区县", "人口数_合计", RAW_AGE_2020)
@@ -146,6 +146,12 @@ def raw_census(year: int) -> pd.DataFrame:
                         "population": fixed[pop], "urban": fixed["城镇人口"],
                         "aged60": 100 * fixed[[c for c, a in ages.items() if a >= 60]].sum(axis=1) / total,
                         "aged65": 100 * fixed[[c for c, a in ages.items() if a >= 65]].sum(axis=1) / total})
+    return out.set_axis(out.index + 2)
+
+
+def raw_census(year: int) -> pd.DataFrame:
+    """The county rows of :func:`raw_rows` (a code not ending in 00) keyed by code."""
+    out = raw_rows(year)
     out = out[out["code"].notna() & ~out["code"].fillna("").str.endswith("00")]
     assert out["code"].is_unique
     return out.set_index("code")
