@@ -8,12 +8,11 @@ Pinyin (full and initials) is computed here, at build time, for the search box.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 
 import pandas as pd
 
-from cgov import data, paths
+from cgov import data, pipeline
 from cgov.glue import shown
 
 VINTAGES = list(range(2016, 2024))
@@ -73,12 +72,8 @@ def pinyin(name: str) -> tuple[str, str]:
 def census_rows() -> pd.DataFrame:
     """The county-level census rows, with the 2020 shares aged 60+ and 65+ unrounded from the workbook
     (``census_county`` stores them to 0.01; rounding those again to 0.1 moved 124 and 159 units by 0.1)."""
-    from cgov import pipeline
-
     census = data.load("census_county")
-    errata = pipeline.read_errata()
-    raw = pipeline.apply_errata(pipeline._read_census(paths.RAW / pipeline.CENSUS[2020][0], 2020),
-                                errata[errata["census_year"] == 2020]).set_index("source_row")
+    raw = pipeline.census_raw(2020).set_index("source_row")
     is2020 = census["census_year"] == 2020
     for column in ("share_60plus", "share_65plus"):
         census[column] = census[column].astype(float)
@@ -86,9 +81,9 @@ def census_rows() -> pd.DataFrame:
     return census
 
 
-def _name_core(name) -> str:
-    """A county name without the suffix its status gives it (县, 区, 市, 旗 …)."""
-    return re.sub(r"(自治县|自治旗|县|区|市|旗|特区|林区)$", "", name) if isinstance(name, str) else ""
+def _core(name) -> str:
+    """:func:`cgov.pipeline.name_core` of a name, "" for a missing one."""
+    return pipeline.name_core(name) if isinstance(name, str) else ""
 
 
 def _census(census: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -149,7 +144,7 @@ def unit_table() -> pd.DataFrame:
     name_then = census.join(crosswalk.set_index(["vintage", "county_code"])["county"],
                             on=["matched_vintage", "county_code"])["county"]
     on_ground = ((census["group_id"] == census["county_code"].map(table["group_id"]))
-                 | (name_then.map(_name_core) == census["county_code"].map(table["county"]).map(_name_core)))
+                 | (name_then.map(_core) == census["county_code"].map(table["county"]).map(_core)))
     c2010, c2020 = _census(census[on_ground], 2010), _census(census, 2020)
     for v in VINTAGES:
         table[f"rc{v}"] = counts[("residents_committees", v)].reindex(table.index)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from cgov import divisions, paths
 from cgov.data import sha256
-from cgov.datapackage import RAW_FILES, descriptor, spec_of
+from cgov.datapackage import descriptor, spec_of
 from cgov.errors import DataError
 
 TYPES = [t[0] for t in divisions.UNIT_TYPES]
@@ -291,15 +291,20 @@ def census_table(county_units: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.Data
     """Every county-level row of the 2010 and 2020 census workbooks, corrected by the errata table
     and matched to the division codes: 2010 to the 2016 codes (the earliest vintage), 2020 to the 2020
     codes. A row that finds no code is kept with match "none" (it had a code) or "no_code"."""
-    errata, changes = read_errata(), read_changes()
+    changes = read_changes()
     parts = []
-    for year, (filename, version) in CENSUS.items():
-        raw = apply_errata(_read_census(paths.RAW / filename, year), errata[errata["census_year"] == year])
+    for year, (_, version) in CENSUS.items():
         year_changes = changes if year == 2010 else changes.iloc[:0]
-        parts.append(match_census(raw, divisions.VERSIONS[version][0], county_units, year_changes))
+        parts.append(match_census(census_raw(year), divisions.VERSIONS[version][0], county_units, year_changes))
     out = pd.concat(parts, ignore_index=True)
     group_of = crosswalk.set_index(["vintage", "county_code"])["group_id"]
     return out.join(group_of, on=["matched_vintage", "county_code"])
+
+
+def census_raw(year: int) -> pd.DataFrame:
+    """One census year's workbook rows (:func:`_read_census`), corrected by the errata table, unrounded."""
+    errata = read_errata()
+    return apply_errata(_read_census(paths.RAW / CENSUS[year][0], year), errata[errata["census_year"] == year])
 
 
 def _read_census(path: Path, year: int) -> pd.DataFrame:
