@@ -134,8 +134,8 @@ def test_built_teaching_page_links_the_memo_and_every_chapter(site):
 
 
 def test_every_chapter_has_an_exercise_marked_as_the_page_says():
-    """The page promises one exercise per chapter marked with one of the wordings it quotes; each chapter's
-    exercises must use one of them (chapters 04 and 06 say 不用代码, which the page once did not name)."""
+    """The page promises one exercise per chapter marked with the wording it quotes (one wording for the whole
+    book: chapters once said 无需编程, 不需要编程 or 不用代码, and the page named only two)."""
     promise = re.search(r"每章至少有一道标明(.+?)的练习", text()).group(1)
     wordings = re.findall(r"“([^”]+)”", promise)
     assert wordings
